@@ -1,0 +1,236 @@
+import { elementsOf, type ArrayView } from '../../src/array/array-view.js';
+import type { Tile } from '../../src/tiling/tile.js';
+import { type Binning, floatBin, integerBin, makeBinning, type TileStatsParams } from './params.js';
+import { emptyChannelStats, momentsFromExactSums, type ChannelStats, type TileStatsPartial } from './partial.js';
+
+/**
+ * The CPU implementation of tile-stats and the reference the GPU is checked against.
+ * u8: one pass that only counts values (four interleaved sub-histograms break the
+ * store-to-load chain on runs of equal bytes); min, max and exact sums follow from the counts.
+ * u16: exact sums in doubles, flushed to bigint before they could pass 2^53.
+ * f32: sums of (x - first value) in doubles, so the variance does not cancel.
+ */
+export function tileStatsCpu(view: ArrayView, tiles: readonly Tile[], params: TileStatsParams): TileStatsPartial[] {
+  const binning = makeBinning(view.dtype, params);
+  return tiles.map((tile) => {
+    switch (view.dtype) {
+      case 'u8':
+        return u8TileStats(view, tile, binning);
+      case 'u16':
+        return u16TileStats(view, tile, binning);
+      case 'f32':
+        return f32TileStats(view, tile, binning);
+    }
+  });
+}
+
+function u8TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsPartial {
+  const data = elementsOf(view) as Uint8Array;
+  const { width, channels } = view;
+  const rowLength = tile.width * channels;
+  const lanes = 4;
+  // counts[(lane * channels + c) * 256 + value]
+  const counts = new Uint32Array(lanes * channels * 256);
+  for (let y = tile.y; y < tile.y + tile.height; y++) {
+    const start = (y * width + tile.x) * channels;
+    const end = start + rowLength;
+    if (channels === 1) {
+      let i = start;
+      for (; i + 3 < end; i += 4) {
+        counts[data[i]!]!++;
+        counts[256 + data[i + 1]!]!++;
+        counts[512 + data[i + 2]!]!++;
+        counts[768 + data[i + 3]!]!++;
+      }
+      for (; i < end; i++) counts[data[i]!]!++;
+    } else {
+      for (let i = start; i < end; i += channels) {
+        for (let c = 0; c < channels; c++) counts[c * 256 + data[i + c]!]!++;
+      }
+    }
+  }
+  const result: ChannelStats[] = [];
+  for (let c = 0; c < channels; c++) {
+    const stats = emptyChannelStats(binning.bins, true);
+    let sum = 0;
+    let sumSq = 0;
+    for (let value = 0; value < 256; value++) {
+      let count = 0;
+      for (let lane = 0; lane < lanes; lane++) count += counts[(lane * channels + c) * 256 + value]!;
+      if (count === 0) continue;
+      if (Number.isNaN(stats.finiteMin)) stats.finiteMin = value;
+      stats.finiteMax = value;
+      sum += count * value;
+      sumSq += count * value * value;
+      addToHistogram(stats, binning.bins === 0 ? 0 : integerBin(binning, value), binning.bins, count);
+    }
+    finishInteger(stats, tile, sum, sumSq);
+    result.push(stats);
+  }
+  return { channels: result };
+}
+
+const u16BinTables = new Map<string, Int32Array>();
+
+/** Bin of every u16 value (-1 below, bins above), built once per binning. */
+function u16BinTable(binning: Binning): Int32Array {
+  const key = `${binning.bins}:${binning.lo}:${binning.hi}`;
+  let table = u16BinTables.get(key);
+  if (!table) {
+    table = new Int32Array(65536);
+    for (let value = 0; value < 65536; value++) table[value] = integerBin(binning, value);
+    if (u16BinTables.size > 8) u16BinTables.clear();
+    u16BinTables.set(key, table);
+  }
+  return table;
+}
+
+/** Elements summed in doubles before flushing to bigint: 2^20 * 65535^2 < 2^53. */
+const EXACT_SEGMENT = 1 << 20;
+
+function u16TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsPartial {
+  const data = elementsOf(view) as Uint16Array;
+  const { width, channels } = view;
+  const table = binning.bins > 0 ? u16BinTable(binning) : null;
+  const result: ChannelStats[] = [];
+  for (let c = 0; c < channels; c++) {
+    const stats = emptyChannelStats(binning.bins, true);
+    let min = 65535;
+    let max = 0;
+    let exactSum = 0n;
+    let exactSumSq = 0n;
+    let sum = 0;
+    let sumSq = 0;
+    let sinceFlush = 0;
+    const histogram = stats.histogram;
+    let below = 0;
+    let above = 0;
+    for (let y = tile.y; y < tile.y + tile.height; y++) {
+      const rowStart = (y * width + tile.x) * channels + c;
+      for (let segment = 0; segment < tile.width; segment += EXACT_SEGMENT) {
+        const segmentEnd = Math.min(tile.width, segment + EXACT_SEGMENT);
+        if (sinceFlush + (segmentEnd - segment) > EXACT_SEGMENT) {
+          exactSum += BigInt(sum);
+          exactSumSq += BigInt(sumSq);
+          sum = 0;
+          sumSq = 0;
+          sinceFlush = 0;
+        }
+        sinceFlush += segmentEnd - segment;
+        const end = rowStart + segmentEnd * channels;
+        for (let i = rowStart + segment * channels; i < end; i += channels) {
+          const v = data[i]!;
+          if (v < min) min = v;
+          if (v > max) max = v;
+          sum += v;
+          sumSq += v * v;
+          if (table !== null) {
+            const bin = table[v]!;
+            if (bin < 0) below++;
+            else if (bin >= binning.bins) above++;
+            else histogram[bin]!++;
+          }
+        }
+      }
+    }
+    stats.finiteMin = min;
+    stats.finiteMax = max;
+    stats.below = below;
+    stats.above = above;
+    exactSum += BigInt(sum);
+    exactSumSq += BigInt(sumSq);
+    finishIntegerExact(stats, tile, exactSum, exactSumSq);
+    result.push(stats);
+  }
+  return { channels: result };
+}
+
+function f32TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsPartial {
+  const data = elementsOf(view) as Float32Array;
+  const { width, channels } = view;
+  const result: ChannelStats[] = [];
+  for (let c = 0; c < channels; c++) {
+    const stats = emptyChannelStats(binning.bins, false);
+    const first = data[(tile.y * width + tile.x) * channels + c]!;
+    // Shifting by a value of the tile keeps the deviations small, so M2 does not cancel.
+    const shift = Number.isFinite(first) ? first : 0;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    let nan = 0;
+    let posInf = 0;
+    let negInf = 0;
+    let sum = 0;
+    let sumSq = 0;
+    const histogram = stats.histogram;
+    const hasHistogram = binning.bins > 0;
+    let below = 0;
+    let above = 0;
+    for (let y = tile.y; y < tile.y + tile.height; y++) {
+      const start = (y * width + tile.x) * channels + c;
+      const end = start + tile.width * channels;
+      for (let i = start; i < end; i += channels) {
+        const x = data[i]!;
+        if (x !== x) {
+          nan++;
+        } else if (x === Number.POSITIVE_INFINITY) {
+          posInf++;
+        } else if (x === Number.NEGATIVE_INFINITY) {
+          negInf++;
+        } else {
+          if (x < min) min = x;
+          if (x > max) max = x;
+          const d = x - shift;
+          sum += d;
+          sumSq += d * d;
+          if (hasHistogram) {
+            const bin = floatBin(binning, x);
+            if (bin < 0) below++;
+            else if (bin >= binning.bins) above++;
+            else histogram[bin]!++;
+          }
+        }
+      }
+    }
+    const elements = tile.width * tile.height;
+    const finiteCount = elements - nan - posInf - negInf;
+    stats.elements = elements;
+    stats.nanCount = nan;
+    stats.posInfCount = posInf;
+    stats.negInfCount = negInf;
+    stats.finiteCount = finiteCount;
+    if (finiteCount > 0) {
+      stats.finiteMin = min === 0 ? 0 : min; // never -0: every backend reports +0
+      stats.finiteMax = max === 0 ? 0 : max;
+      stats.mean = shift + sum / finiteCount;
+      stats.m2 = Math.max(0, sumSq - (sum * sum) / finiteCount);
+    }
+    if (hasHistogram) {
+      stats.below = below + negInf;
+      stats.above = above + posInf;
+    }
+    result.push(stats);
+  }
+  return { channels: result };
+}
+
+function addToHistogram(stats: ChannelStats, bin: number, bins: number, count: number): void {
+  if (bins === 0) return;
+  if (bin < 0) stats.below += count;
+  else if (bin >= bins) stats.above += count;
+  else stats.histogram[bin]! += count;
+}
+
+function finishInteger(stats: ChannelStats, tile: Tile, sum: number, sumSq: number): void {
+  finishIntegerExact(stats, tile, BigInt(sum), BigInt(sumSq));
+}
+
+function finishIntegerExact(stats: ChannelStats, tile: Tile, sum: bigint, sumSq: bigint): void {
+  const elements = tile.width * tile.height;
+  stats.elements = elements;
+  stats.finiteCount = elements;
+  stats.exactSum = sum;
+  stats.exactSumSq = sumSq;
+  const { mean, m2 } = momentsFromExactSums(elements, sum, sumSq);
+  stats.mean = mean;
+  stats.m2 = m2;
+}

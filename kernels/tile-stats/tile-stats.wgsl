@@ -1,0 +1,292 @@
+// tile-stats: per (tile, channel) min, max, NaN/Inf counts, moments and a histogram.
+// One workgroup per (tile, channel): workgroup_id.x is the tile's slot in the batch, .y the channel.
+//
+// The host prepends:
+//   const DTYPE: u32;  (0 = u8 packed four to a word, 1 = u16 packed two to a word, 2 = f32)
+//   const WG: u32;     (workgroup size, a power of two <= 256)
+//
+// Output record per (tile, channel), RECORD_HEADER words then `bins` histogram words:
+//   0 min  1 max      (integers: the value; f32: order-preserving key of the bits, finite values)
+//   2 nan  3 +inf  4 -inf  5 below  6 above
+//   7 shift (f32 bits: the value the f32 sums are taken relative to)
+//   8,9 sum lo,hi  10,11 sum of squares lo,hi   (integers: exact 64-bit)
+//   12 sum small  13 sum big  14 squares small  15 squares big   (f32 bits, see below)
+// f32 deviations d = x - shift are summed in two accumulators so no sum overflows f32:
+// |d| < 2^32 goes to "small" as is; larger |d| is scaled by 2^-80 into "big" (the host
+// multiplies back by 2^80, squares by 2^160). Each thread sums runs of CHUNK values before adding
+// them to its running total, which keeps the f32 rounding error near (CHUNK + n/CHUNK) ulp.
+
+const RECORD_HEADER: u32 = 16u;
+const LOCAL_BINS: u32 = 1024u;
+const CHUNK: u32 = 32u;
+const SPLIT: f32 = 4294967296.0;          // 2^32
+const BIG_SCALE: f32 = 8.271806125530277e-25; // 2^-80
+
+struct Params {
+  width: u32,          // array width in pixels
+  channels: u32,
+  head_elements: u32,  // elements before row band_y0 included for 4-byte alignment
+  bins: u32,
+  int_lo: u32,
+  int_span: u32,       // integers in the histogram range (hi - lo + 1)
+  float_lo: f32,
+  float_hi: f32,
+  float_scale: f32,
+  record_words: u32,
+  tile_count: u32,
+  pad0: u32,
+}
+
+struct TileDesc {
+  y: u32,   // first row, relative to the uploaded band
+  x: u32,
+  h: u32,
+  w: u32,
+}
+
+@group(0) @binding(0) var<storage, read> data: array<u32>;
+@group(0) @binding(1) var<storage, read> tiles: array<TileDesc>;
+@group(0) @binding(2) var<storage, read_write> records: array<atomic<u32>>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+var<workgroup> wg_hist: array<atomic<u32>, LOCAL_BINS>;
+var<workgroup> wg_min: atomic<u32>;
+var<workgroup> wg_max: atomic<u32>;
+var<workgroup> wg_nan: atomic<u32>;
+var<workgroup> wg_pos_inf: atomic<u32>;
+var<workgroup> wg_neg_inf: atomic<u32>;
+var<workgroup> wg_below: atomic<u32>;
+var<workgroup> wg_above: atomic<u32>;
+var<workgroup> wg_pairs: array<vec2<u32>, 256>;
+var<workgroup> wg_floats: array<f32, 256>;
+
+// Raw bits of element `e` of the band (u8/u16 zero-extended, f32 as its bit pattern).
+fn load_bits(e: u32) -> u32 {
+  if (DTYPE == 0u) {
+    return (data[e >> 2u] >> ((e & 3u) * 8u)) & 0xFFu;
+  } else if (DTYPE == 1u) {
+    return (data[e >> 1u] >> ((e & 1u) * 16u)) & 0xFFFFu;
+  }
+  return data[e];
+}
+
+fn element_index(tile: TileDesc, i: u32, c: u32) -> u32 {
+  let row = tile.y + i / tile.w;
+  let col = tile.x + i % tile.w;
+  return params.head_elements + (row * params.width + col) * params.channels + c;
+}
+
+// Order-preserving map of f32 bits to u32 (negative values flip all bits, positive the sign).
+fn float_key(bits: u32) -> u32 {
+  return select(bits | 0x80000000u, ~bits, (bits & 0x80000000u) != 0u);
+}
+
+fn add64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+  let lo = a.x + b.x;
+  return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
+}
+
+fn count_bin(bin: u32, record: u32) {
+  if (params.bins <= LOCAL_BINS) {
+    atomicAdd(&wg_hist[bin], 1u);
+  } else {
+    atomicAdd(&records[record + RECORD_HEADER + bin], 1u);
+  }
+}
+
+fn integer_bin(v: u32, record: u32) {
+  if (v < params.int_lo) {
+    atomicAdd(&wg_below, 1u);
+    return;
+  }
+  let offset = v - params.int_lo;
+  if (offset >= params.int_span) {
+    atomicAdd(&wg_above, 1u);
+    return;
+  }
+  count_bin((offset * params.bins) / params.int_span, record);
+}
+
+fn float_bin(x: f32, record: u32) {
+  if (x < params.float_lo) {
+    atomicAdd(&wg_below, 1u);
+    return;
+  }
+  if (x > params.float_hi) {
+    atomicAdd(&wg_above, 1u);
+    return;
+  }
+  var bin = params.bins - 1u;
+  if (x < params.float_hi) {
+    let t = (x * 0.5 - params.float_lo * 0.5) * params.float_scale;
+    bin = min(u32(max(t, 0.0)), params.bins - 1u);
+  }
+  count_bin(bin, record);
+}
+
+fn reduce_pairs(lid: u32, value: vec2<u32>) -> vec2<u32> {
+  wg_pairs[lid] = value;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) {
+      wg_pairs[lid] = add64(wg_pairs[lid], wg_pairs[lid + stride]);
+    }
+    workgroupBarrier();
+  }
+  let total = wg_pairs[0];
+  workgroupBarrier();
+  return total;
+}
+
+fn reduce_floats(lid: u32, value: f32) -> f32 {
+  wg_floats[lid] = value;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) {
+      wg_floats[lid] = wg_floats[lid] + wg_floats[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  let total = wg_floats[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let tile = tiles[group.x];
+  let c = group.y;
+  let record = (group.x * params.channels + c) * params.record_words;
+  let count = tile.h * tile.w;
+  let has_histogram = params.bins > 0u;
+
+  for (var b = lid; b < min(params.bins, LOCAL_BINS); b += WG) {
+    atomicStore(&wg_hist[b], 0u);
+  }
+  if (lid == 0u) {
+    atomicStore(&wg_min, 0xFFFFFFFFu);
+    atomicStore(&wg_max, 0u);
+    atomicStore(&wg_nan, 0u);
+    atomicStore(&wg_pos_inf, 0u);
+    atomicStore(&wg_neg_inf, 0u);
+    atomicStore(&wg_below, 0u);
+    atomicStore(&wg_above, 0u);
+  }
+  workgroupBarrier();
+
+  var local_min = 0xFFFFFFFFu;
+  var local_max = 0u;
+
+  if (DTYPE == 2u) {
+    let first_bits = load_bits(element_index(tile, 0u, c));
+    var shift = 0.0;
+    if ((first_bits & 0x7F800000u) != 0x7F800000u) {
+      shift = bitcast<f32>(first_bits);
+    }
+    var nan_count = 0u;
+    var pos_inf = 0u;
+    var neg_inf = 0u;
+    var sum_small = 0.0;
+    var sum_big = 0.0;
+    var sq_small = 0.0;
+    var sq_big = 0.0;
+    var i = lid;
+    loop {
+      if (i >= count) { break; }
+      var chunk_sum_small = 0.0;
+      var chunk_sum_big = 0.0;
+      var chunk_sq_small = 0.0;
+      var chunk_sq_big = 0.0;
+      for (var k = 0u; k < CHUNK && i < count; k++) {
+        let bits = load_bits(element_index(tile, i, c));
+        i += WG;
+        let magnitude = bits & 0x7FFFFFFFu;
+        if (magnitude > 0x7F800000u) {
+          nan_count += 1u;
+          continue;
+        }
+        if (magnitude == 0x7F800000u) {
+          if (bits == 0x7F800000u) {
+            pos_inf += 1u;
+            if (has_histogram) { atomicAdd(&wg_above, 1u); }
+          } else {
+            neg_inf += 1u;
+            if (has_histogram) { atomicAdd(&wg_below, 1u); }
+          }
+          continue;
+        }
+        // Finite. -0 is folded into +0 so every backend reports the same min and max.
+        let key = float_key(select(bits, 0u, bits == 0x80000000u));
+        local_min = min(local_min, key);
+        local_max = max(local_max, key);
+        let x = bitcast<f32>(bits);
+        let d = x - shift;
+        if (abs(d) < SPLIT) {
+          chunk_sum_small += d;
+          chunk_sq_small += d * d;
+        } else {
+          let scaled = d * BIG_SCALE;
+          chunk_sum_big += scaled;
+          chunk_sq_big += scaled * scaled;
+        }
+        if (has_histogram) { float_bin(x, record); }
+      }
+      sum_small += chunk_sum_small;
+      sum_big += chunk_sum_big;
+      sq_small += chunk_sq_small;
+      sq_big += chunk_sq_big;
+    }
+    atomicAdd(&wg_nan, nan_count);
+    atomicAdd(&wg_pos_inf, pos_inf);
+    atomicAdd(&wg_neg_inf, neg_inf);
+    let total_sum_small = reduce_floats(lid, sum_small);
+    let total_sum_big = reduce_floats(lid, sum_big);
+    let total_sq_small = reduce_floats(lid, sq_small);
+    let total_sq_big = reduce_floats(lid, sq_big);
+    if (lid == 0u) {
+      atomicStore(&records[record + 7u], bitcast<u32>(shift));
+      atomicStore(&records[record + 12u], bitcast<u32>(total_sum_small));
+      atomicStore(&records[record + 13u], bitcast<u32>(total_sum_big));
+      atomicStore(&records[record + 14u], bitcast<u32>(total_sq_small));
+      atomicStore(&records[record + 15u], bitcast<u32>(total_sq_big));
+    }
+  } else {
+    var sum = vec2<u32>(0u, 0u);
+    var sum_sq = vec2<u32>(0u, 0u);
+    for (var i = lid; i < count; i += WG) {
+      let v = load_bits(element_index(tile, i, c));
+      local_min = min(local_min, v);
+      local_max = max(local_max, v);
+      sum = add64(sum, vec2<u32>(v, 0u));
+      sum_sq = add64(sum_sq, vec2<u32>(v * v, 0u)); // v * v < 2^32 for u16
+      if (has_histogram) { integer_bin(v, record); }
+    }
+    let total_sum = reduce_pairs(lid, sum);
+    let total_sq = reduce_pairs(lid, sum_sq);
+    if (lid == 0u) {
+      atomicStore(&records[record + 8u], total_sum.x);
+      atomicStore(&records[record + 9u], total_sum.y);
+      atomicStore(&records[record + 10u], total_sq.x);
+      atomicStore(&records[record + 11u], total_sq.y);
+    }
+  }
+
+  atomicMin(&wg_min, local_min);
+  atomicMax(&wg_max, local_max);
+  workgroupBarrier();
+
+  if (lid == 0u) {
+    atomicStore(&records[record + 0u], atomicLoad(&wg_min));
+    atomicStore(&records[record + 1u], atomicLoad(&wg_max));
+    atomicStore(&records[record + 2u], atomicLoad(&wg_nan));
+    atomicStore(&records[record + 3u], atomicLoad(&wg_pos_inf));
+    atomicStore(&records[record + 4u], atomicLoad(&wg_neg_inf));
+    atomicStore(&records[record + 5u], atomicLoad(&wg_below));
+    atomicStore(&records[record + 6u], atomicLoad(&wg_above));
+  }
+  if (params.bins <= LOCAL_BINS) {
+    for (var b = lid; b < params.bins; b += WG) {
+      atomicStore(&records[record + RECORD_HEADER + b], atomicLoad(&wg_hist[b]));
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { parseDeviceSelection, DEVICE_CHOICES } from '../devices/select.js';
+import { exitCodeOf, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { encodeNpy } from '../io/npy.js';
+import { readInput, ACCEPTED_INPUTS } from '../io/read-input.js';
+import { demoSample } from './demo-sample.js';
+import { devicesJson, formatDevices, listDevices } from './devices-command.js';
+import { parsePositiveInteger } from './options.js';
+import { checkStatsFlags, emitStats, runStats, type StatsFlags } from './stats-command.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  internal error (a bug: please report it)
+  2  bad usage or input (unknown flag or device, unreadable or unsupported file)
+  3  device error (no WebGPU adapter where one was asked for, a failed GPU call)`;
+
+function version(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return packageJson.version;
+}
+
+function statsOptions(command: Command): Command {
+  return command
+    .option('--tile <size>', 'square tile edge in pixels (default: 512, fitted to the devices\' limits)')
+    .option('--devices <list>', `devices to run on: ${DEVICE_CHOICES}`, 'auto')
+    .option('--bins <n>', 'histogram bins (0 for none; default 256). u8 spans 0..255, others the data\'s range')
+    .option('--range <lo:hi>', 'histogram range, inclusive (default: the data\'s min..max; 0:255 for u8)')
+    .option('--threads <n>', 'CPU worker threads (default: all cores)')
+    .option('--json', 'print the full result as JSON on stdout')
+    .option('--out <file>', 'also write the result to a .json or .csv file (written atomically)');
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('tilerun')
+    .description('Run microtask compute kernels over tiles of large arrays on every device this machine has (WebGPU and CPU worker threads).')
+    .version(version())
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError('(run tilerun --help for usage)')
+    .exitOverride();
+
+  statsOptions(
+    program
+      .command('stats')
+      .description(`per-tile and whole-array statistics of an input file (${ACCEPTED_INPUTS})`)
+      .argument('<file>', 'input file'),
+  ).action(async (file: string, flags: StatsFlags) => {
+    parseDeviceSelection(flags.devices); // reject a bad device name before reading a large file
+    await checkStatsFlags(flags);
+    const view = await readInput(file);
+    await emitStats(await runStats(view, file, flags), flags);
+  });
+
+  statsOptions(
+    program
+      .command('demo')
+      .description('tile statistics of a built-in sample image (3000x4000 u8, generated), to see tilerun work')
+      .addOption(new Option('--save <file.npy>', 'also save the sample as .npy, to run `tilerun stats` on it')),
+  ).action(async (flags: StatsFlags & { save?: string }) => {
+    parseDeviceSelection(flags.devices);
+    await checkStatsFlags(flags);
+    if (flags.save !== undefined && !flags.save.toLowerCase().endsWith('.npy')) {
+      throw new UsageError(`--save ${flags.save}: the sample is saved as .npy; give a file name ending in .npy`);
+    }
+    const view = demoSample();
+    if (flags.save !== undefined) await writeFileAtomic(flags.save, encodeNpy(view));
+    await emitStats(await runStats(view, 'demo sample', { tile: '256', ...flags }), flags);
+  });
+
+  program
+    .command('devices')
+    .description('list the WebGPU adapters and the CPU pool tilerun can use, with the limits granted')
+    .option('--json', 'print as JSON')
+    .option('--threads <n>', 'CPU worker threads to report (default: all cores)')
+    .action(async (flags: { json?: boolean; threads?: string }) => {
+      const threads = flags.threads === undefined ? undefined : parsePositiveInteger('--threads', flags.threads, 1024);
+      const report = await listDevices(threads);
+      process.stdout.write((flags.json ? devicesJson(report) : formatDevices(report)) + '\n');
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version exit 0; every parsing error is a usage error.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const code = exitCodeOf(error);
+    const message = error instanceof Error ? (code === 1 ? (error.stack ?? error.message) : error.message) : String(error);
+    process.stderr.write(`tilerun: error: ${message}\n`);
+    return code;
+  }
+}

@@ -1,0 +1,72 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { AnyReductionKernel } from '../../kernels/types.js';
+import { UsageError } from '../errors.js';
+import type { Tile } from '../tiling/tile.js';
+import type { CpuBatchTask } from './cpu-worker.js';
+import type { BatchJob, Device, DeviceInfo } from './device.js';
+
+export interface CpuPoolOptions {
+  /** Worker threads; defaults to the machine's available parallelism. */
+  threads?: number;
+}
+
+/** Under vitest the sources run as TypeScript; compiled builds run the .js worker. */
+function workerLocation(): { filename: string; execArgv: string[] } {
+  const runningFromSource = import.meta.url.endsWith('.ts');
+  const filename = new URL(`./cpu-worker${runningFromSource ? '.ts' : '.js'}`, import.meta.url).href;
+  return { filename, execArgv: runningFromSource ? ['--import', 'tsx'] : [] };
+}
+
+/**
+ * The CPU backend: a piscina pool of worker threads running kernels' CPU implementations. Each
+ * batch is one task (tile descriptors plus the shared array), so the ~50-200 us per-task cost is
+ * paid once per batch rather than once per tile.
+ */
+export class CpuPoolDevice implements Device {
+  readonly info: DeviceInfo;
+  readonly concurrency: number;
+  readonly maxTileBytes = Number.POSITIVE_INFINITY;
+  private readonly pool: Piscina;
+
+  constructor(options: CpuPoolOptions = {}) {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isSafeInteger(threads) || threads < 1 || threads > 1024) {
+      throw new UsageError(`--threads must be an integer from 1 to 1024, got ${threads}`);
+    }
+    const { filename, execArgv } = workerLocation();
+    this.pool = new Piscina({
+      filename,
+      execArgv,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+    });
+    this.concurrency = threads;
+    this.info = {
+      id: 'cpu',
+      kind: 'cpu',
+      description: `CPU worker pool, ${threads} thread${threads === 1 ? '' : 's'}`,
+      software: false,
+      threads,
+    };
+  }
+
+  supports(kernel: AnyReductionKernel): boolean {
+    return typeof kernel.cpu === 'function';
+  }
+
+  async run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]> {
+    const task: CpuBatchTask = {
+      kernel: job.kernel.name,
+      view: job.view,
+      tiles: [...tiles],
+      params: job.params,
+    };
+    return (await this.pool.run(task)) as unknown[];
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

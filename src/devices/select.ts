@@ -1,0 +1,72 @@
+import { DeviceError, UsageError } from '../errors.js';
+import { CpuPoolDevice } from './cpu-pool.js';
+import { DEVICE_KINDS, type Device, type DeviceKind } from './device.js';
+import { probeWebGpu, WEBGPU_INSTALL_HINT } from './webgpu-probe.js';
+import { WebGpuDevice } from './webgpu.js';
+
+export interface DeviceSelection {
+  /** 'auto' or a list of device kinds. */
+  readonly auto: boolean;
+  readonly kinds: readonly DeviceKind[];
+}
+
+export const DEVICE_CHOICES = `auto, ${DEVICE_KINDS.join(', ')}, or a comma-separated list such as cpu,webgpu`;
+
+export function parseDeviceSelection(text: string): DeviceSelection {
+  const names = text.split(',').map((name) => name.trim().toLowerCase());
+  if (names.length === 1 && names[0] === 'auto') return { auto: true, kinds: [] };
+  const kinds: DeviceKind[] = [];
+  for (const name of names) {
+    if (!(DEVICE_KINDS as readonly string[]).includes(name)) {
+      throw new UsageError(`unknown device '${name}' in --devices ${text}: accepted are ${DEVICE_CHOICES}`);
+    }
+    if (!kinds.includes(name as DeviceKind)) kinds.push(name as DeviceKind);
+  }
+  return { auto: false, kinds };
+}
+
+export interface OpenedDevices {
+  devices: Device[];
+  /** Why a device was left out (auto only), for the run's notes. */
+  notes: string[];
+}
+
+export interface OpenDeviceOptions {
+  threads?: number;
+}
+
+/**
+ * Opens the devices a run uses. 'auto' takes the CPU pool and every hardware WebGPU adapter; a
+ * software adapter (lavapipe, SwiftShader, llvmpipe GL) runs on the same cores as the pool, so
+ * counting it as more hardware would only add overhead: it runs only when asked for by name.
+ */
+export async function openDevices(selection: DeviceSelection, options: OpenDeviceOptions = {}): Promise<OpenedDevices> {
+  const devices: Device[] = [];
+  const notes: string[] = [];
+  try {
+    if (selection.auto || selection.kinds.includes('webgpu')) {
+      const probe = await probeWebGpu();
+      const adapter = probe.adapters[0];
+      if (!adapter) {
+        const reasons = probe.failures.map((failure) => `${failure.backend}: ${failure.reason}`).join('; ');
+        if (!selection.auto) {
+          throw new DeviceError(`--devices asked for webgpu but no WebGPU adapter was found (${reasons}); ${WEBGPU_INSTALL_HINT}`);
+        }
+        notes.push(`no WebGPU adapter (${reasons})`);
+      } else if (selection.auto && adapter.software) {
+        notes.push(
+          `WebGPU adapter '${adapter.description}' is software and shares the CPU cores: left out by auto (use --devices cpu,webgpu to include it)`,
+        );
+      } else {
+        devices.push(await WebGpuDevice.fromAdapter(adapter, `webgpu:${adapter.backend}`));
+      }
+    }
+    if (selection.auto || selection.kinds.includes('cpu')) {
+      devices.push(new CpuPoolDevice({ ...(options.threads === undefined ? {} : { threads: options.threads }) }));
+    }
+  } catch (error) {
+    await Promise.allSettled(devices.map((device) => device.close()));
+    throw error;
+  }
+  return { devices, notes };
+}

@@ -1,0 +1,316 @@
+import type { AnyReductionKernel, Band } from '../../kernels/types.js';
+import type { ArrayView } from '../array/array-view.js';
+import { DTYPE_INFO } from '../array/dtype.js';
+import { DeviceError } from '../errors.js';
+import type { Tile } from '../tiling/tile.js';
+import type { BatchJob, Device, DeviceInfo } from './device.js';
+import { probeWebGpu, WEBGPU_INSTALL_HINT, type ProbedAdapter, type WebGpuBackend } from './webgpu-probe.js';
+
+/** Limits asked for up to what the adapter allows (the defaults are small: 128 MiB bindings). */
+const WANTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+type WantedLimit = (typeof WANTED_LIMITS)[number];
+
+/** Batches in flight: upload of one overlaps compute and readback of the other. */
+const IN_FLIGHT = 2;
+
+/** Buffers one in-flight batch owns; grown (to a power of two) when a batch needs more. */
+interface Slot {
+  data?: GPUBuffer;
+  tiles?: GPUBuffer;
+  records?: GPUBuffer;
+  readback?: GPUBuffer;
+  uniforms?: GPUBuffer;
+  staging: ArrayBuffer;
+}
+
+export interface WebGpuDeviceOptions {
+  /** Only adapters of this backend (default: the first that works, Vulkan before GL ES). */
+  backend?: WebGpuBackend;
+}
+
+/**
+ * The WebGPU backend, through Dawn's node binding. Runs a kernel's WGSL with one workgroup per
+ * (tile, channel): the batch's rows are uploaded as one band, tile descriptors tell the shader
+ * where its tile lies, and each workgroup writes one fixed-size record that the kernel decodes.
+ */
+export class WebGpuDevice implements Device {
+  readonly info: DeviceInfo;
+  readonly concurrency = IN_FLIGHT;
+  readonly maxTileBytes: number;
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly freeSlots: Slot[] = [];
+  private readonly slotWaiters: ((slot: Slot) => void)[] = [];
+  private readonly workgroupSize: number;
+  private lostReason: string | null = null;
+
+  private constructor(
+    private readonly device: GPUDevice,
+    probed: ProbedAdapter,
+    granted: Record<WantedLimit, number>,
+    id: string,
+  ) {
+    this.maxTileBytes = granted.maxStorageBufferBindingSize;
+    // A power of two no larger than 256 (the shader's reduction scratch) nor the device limit.
+    let size = 256;
+    while (size > granted.maxComputeInvocationsPerWorkgroup || size > granted.maxComputeWorkgroupSizeX) size /= 2;
+    this.workgroupSize = size;
+    for (let i = 0; i < IN_FLIGHT; i++) this.freeSlots.push({ staging: new ArrayBuffer(0) });
+    const info = probed.adapter.info;
+    this.info = {
+      id,
+      kind: 'webgpu',
+      description: probed.description,
+      software: probed.software,
+      backend: probed.backend,
+      vendor: info.vendor,
+      architecture: info.architecture,
+      limits: { ...granted },
+      features: [...probed.adapter.features].sort(),
+    };
+    void device.lost.then((lost) => {
+      this.lostReason = lost.message || String(lost.reason);
+    });
+  }
+
+  /** Opens the first adapter that works (or fails with what each backend said). */
+  static async open(options: WebGpuDeviceOptions = {}): Promise<WebGpuDevice> {
+    const probe = await probeWebGpu(options.backend ? [options.backend] : undefined);
+    const probed = probe.adapters[0];
+    if (!probed) {
+      const reasons = probe.failures.map((failure) => `${failure.backend}: ${failure.reason}`).join('; ');
+      throw new DeviceError(`no WebGPU adapter found (${reasons || 'no backend tried'}); ${WEBGPU_INSTALL_HINT}`);
+    }
+    return WebGpuDevice.fromAdapter(probed, `webgpu:${probed.backend}`);
+  }
+
+  static async fromAdapter(probed: ProbedAdapter, id: string): Promise<WebGpuDevice> {
+    const adapterLimits = probed.adapter.limits as unknown as Record<WantedLimit, number>;
+    const requiredLimits: Record<string, number> = {};
+    for (const name of WANTED_LIMITS) requiredLimits[name] = adapterLimits[name];
+    const device = await probed.adapter.requestDevice({ requiredLimits });
+    const granted = {} as Record<WantedLimit, number>;
+    const deviceLimits = device.limits as unknown as Record<WantedLimit, number>;
+    for (const name of WANTED_LIMITS) granted[name] = deviceLimits[name];
+    return new WebGpuDevice(device, probed, granted, id);
+  }
+
+  supports(kernel: AnyReductionKernel): boolean {
+    return kernel.webgpu !== undefined;
+  }
+
+  async run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]> {
+    if (this.lostReason !== null) throw new DeviceError(`WebGPU device lost: ${this.lostReason}`);
+    const parts = job.kernel.webgpu;
+    if (!parts) throw new DeviceError(`kernel ${job.kernel.name} has no WGSL implementation`);
+    const pipeline = await this.pipeline(job);
+    const slot = await this.acquireSlot();
+    try {
+      const partials: unknown[] = [];
+      for (const group of this.splitToFit(job.view, tiles)) {
+        partials.push(...(await this.runGroup(job, group, pipeline, slot)));
+      }
+      return partials;
+    } finally {
+      this.releaseSlot(slot);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const slot of this.freeSlots) {
+      for (const buffer of [slot.data, slot.tiles, slot.records, slot.readback, slot.uniforms]) buffer?.destroy();
+    }
+    this.device.destroy();
+  }
+
+  /** Splits a batch so each dispatch's band fits one storage binding and one dispatch dimension. */
+  private splitToFit(view: ArrayView, tiles: readonly Tile[]): Tile[][] {
+    const limit = this.info.limits!;
+    const maxBand = Math.min(limit.maxStorageBufferBindingSize!, limit.maxBufferSize!);
+    const maxTiles = limit.maxComputeWorkgroupsPerDimension!;
+    const groups: Tile[][] = [];
+    let current: Tile[] = [];
+    for (const tile of tiles) {
+      const candidate = [...current, tile];
+      const band = bandOf(view, candidate);
+      if (current.length > 0 && (band.byteEnd - band.byteStart > maxBand || candidate.length > maxTiles)) {
+        groups.push(current);
+        current = [tile];
+      } else {
+        current = candidate;
+      }
+      const single = bandOf(view, [tile]);
+      if (single.byteEnd - single.byteStart > maxBand) {
+        throw new DeviceError(
+          `tile ${tile.index} needs ${single.byteEnd - single.byteStart} bytes of rows, more than this adapter's storage binding limit of ${maxBand} bytes; use a smaller --tile`,
+        );
+      }
+    }
+    if (current.length > 0) groups.push(current);
+    return groups;
+  }
+
+  private async runGroup(job: BatchJob, tiles: Tile[], pipeline: GPUComputePipeline, slot: Slot): Promise<unknown[]> {
+    const parts = job.kernel.webgpu!;
+    const { view, params } = job;
+    const band = bandOf(view, tiles);
+    const bandBytes = band.byteEnd - band.byteStart;
+    const recordWords = parts.recordWords(view, params);
+    const recordBytes = tiles.length * view.channels * recordWords * 4;
+
+    // Dawn's writeBuffer crashes on views of a SharedArrayBuffer: stage through a plain buffer.
+    if (slot.staging.byteLength < bandBytes) slot.staging = new ArrayBuffer(nextPowerOfTwo(bandBytes));
+    new Uint8Array(slot.staging, 0, bandBytes).set(new Uint8Array(view.buffer, view.byteOffset + band.byteStart, bandBytes));
+
+    const descriptors = new Uint32Array(tiles.length * 4);
+    tiles.forEach((tile, i) => descriptors.set([tile.y - band.y0, tile.x, tile.height, tile.width], i * 4));
+
+    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+    const data = (slot.data = this.ensureBuffer(slot.data, bandBytes, storage));
+    const tileBuffer = (slot.tiles = this.ensureBuffer(slot.tiles, descriptors.byteLength, storage));
+    const records = (slot.records = this.ensureBuffer(slot.records, recordBytes, storage | GPUBufferUsage.COPY_SRC));
+    const readback = (slot.readback = this.ensureBuffer(
+      slot.readback,
+      recordBytes,
+      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    ));
+    const uniformData = parts.uniforms(view, params, band, tiles.length);
+    const uniforms = (slot.uniforms = this.ensureBuffer(
+      slot.uniforms,
+      uniformData.byteLength,
+      GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    ));
+
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    const queue = this.device.queue;
+    queue.writeBuffer(data, 0, slot.staging, 0, bandBytes);
+    queue.writeBuffer(tileBuffer, 0, descriptors);
+    queue.writeBuffer(uniforms, 0, uniformData);
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: data, size: bandBytes } },
+        { binding: 1, resource: { buffer: tileBuffer, size: descriptors.byteLength } },
+        { binding: 2, resource: { buffer: records, size: recordBytes } },
+        { binding: 3, resource: { buffer: uniforms, size: uniformData.byteLength } },
+      ],
+    });
+    const encoder = this.device.createCommandEncoder();
+    encoder.clearBuffer(records, 0, recordBytes);
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(tiles.length, view.channels);
+    pass.end();
+    encoder.copyBufferToBuffer(records, 0, readback, 0, recordBytes);
+    queue.submit([encoder.finish()]);
+    const validation = await this.device.popErrorScope();
+    const memory = await this.device.popErrorScope();
+    const failure = validation ?? memory;
+    if (failure) throw new DeviceError(`WebGPU rejected the ${job.kernel.name} batch: ${failure.message}`);
+
+    try {
+      await readback.mapAsync(GPUMapMode.READ, 0, recordBytes);
+    } catch (error) {
+      throw new DeviceError(
+        `WebGPU readback failed${this.lostReason ? ` (device lost: ${this.lostReason})` : ''}: ${String(error)}`,
+      );
+    }
+    const words = new Uint32Array(readback.getMappedRange(0, recordBytes).slice(0));
+    readback.unmap();
+
+    const tileWords = view.channels * recordWords;
+    return tiles.map((tile, i) => parts.decode(words.subarray(i * tileWords, (i + 1) * tileWords), tile, view, params));
+  }
+
+  private ensureBuffer(buffer: GPUBuffer | undefined, bytes: number, usage: number): GPUBuffer {
+    const needed = Math.max(16, Math.ceil(bytes / 4) * 4);
+    if (buffer && buffer.size >= needed) return buffer;
+    buffer?.destroy();
+    const limit = this.info.limits!.maxBufferSize!;
+    const size = Math.min(nextPowerOfTwo(needed), Math.max(needed, Math.floor(limit / 4) * 4));
+    return this.device.createBuffer({ size, usage });
+  }
+
+  private pipeline(job: BatchJob): Promise<GPUComputePipeline> {
+    const parts = job.kernel.webgpu!;
+    const key = `${parts.shaderKey(job.view, job.params)}:wg${this.workgroupSize}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      pipeline = this.compile(job.kernel.name, parts.shaderSource(job.view, job.params, this.workgroupSize));
+      this.pipelines.set(key, pipeline);
+      pipeline.catch(() => this.pipelines.delete(key));
+    }
+    return pipeline;
+  }
+
+  /** Compiles WGSL with error scopes, so a shader error becomes an exception with its message. */
+  private async compile(kernelName: string, source: string): Promise<GPUComputePipeline> {
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ code: source, label: kernelName });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((message) => message.type === 'error');
+    const scopeError = await this.device.popErrorScope();
+    if (errors.length > 0 || scopeError) {
+      const text = errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n') || scopeError?.message;
+      throw new DeviceError(`WGSL of kernel ${kernelName} failed to compile:\n${text}`);
+    }
+    this.device.pushErrorScope('validation');
+    let pipeline: GPUComputePipeline | null = null;
+    let failure: string | null = null;
+    try {
+      pipeline = await this.device.createComputePipelineAsync({
+        layout: 'auto',
+        compute: { module, entryPoint: 'main' },
+        label: kernelName,
+      });
+    } catch (error) {
+      failure = String(error);
+    }
+    const scopeFailure = await this.device.popErrorScope();
+    if (failure !== null || scopeFailure || pipeline === null) {
+      throw new DeviceError(`WebGPU could not build the ${kernelName} pipeline: ${failure ?? scopeFailure?.message}`);
+    }
+    return pipeline;
+  }
+
+  private acquireSlot(): Promise<Slot> {
+    const slot = this.freeSlots.pop();
+    if (slot) return Promise.resolve(slot);
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private releaseSlot(slot: Slot): void {
+    const waiter = this.slotWaiters.shift();
+    if (waiter) waiter(slot);
+    else this.freeSlots.push(slot);
+  }
+}
+
+/** The whole rows a set of tiles (with halos) covers, widened to 4-byte alignment. */
+export function bandOf(view: ArrayView, tiles: readonly Tile[]): Band {
+  let y0 = Number.POSITIVE_INFINITY;
+  let y1 = 0;
+  for (const tile of tiles) {
+    y0 = Math.min(y0, Math.max(0, tile.y - tile.halo));
+    y1 = Math.max(y1, Math.min(view.height, tile.y + tile.height + tile.halo));
+  }
+  const bytesPerElement = DTYPE_INFO[view.dtype].bytesPerElement;
+  const rowBytes = view.width * view.channels * bytesPerElement;
+  const start = y0 * rowBytes;
+  const byteStart = Math.floor(start / 4) * 4;
+  const byteEnd = Math.ceil((y1 * rowBytes) / 4) * 4;
+  return { y0, y1, byteStart, byteEnd, headElements: (start - byteStart) / bytesPerElement };
+}
+
+function nextPowerOfTwo(n: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // WebGPU pipelines compile on first use on software Vulkan (up to seconds); workers start cold.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // One Dawn instance per process is the tested path; files run in separate forks.
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});
