@@ -19,7 +19,7 @@
 const RECORD_HEADER: u32 = 16u;
 const LOCAL_BINS: u32 = 1024u;
 const CHUNK: u32 = 32u;
-const SPLIT: f32 = 4294967296.0;          // 2^32
+const SPLIT_SCALED: f32 = 3.552713678800501e-15; // 2^32 * 2^-80 = 2^-48
 const BIG_SCALE: f32 = 8.271806125530277e-25; // 2^-80
 
 struct Params {
@@ -220,12 +220,13 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
         local_min = min(local_min, key);
         local_max = max(local_max, key);
         let x = bitcast<f32>(bits);
-        let d = x - shift;
-        if (abs(d) < SPLIT) {
+        // Scaled before subtracting, so x - shift cannot overflow (FLT_MAX - -FLT_MAX).
+        let scaled = x * BIG_SCALE - shift * BIG_SCALE;
+        if (abs(scaled) < SPLIT_SCALED) {
+          let d = x - shift;
           chunk_sum_small += d;
           chunk_sq_small += d * d;
         } else {
-          let scaled = d * BIG_SCALE;
           chunk_sum_big += scaled;
           chunk_sq_big += scaled * scaled;
         }
