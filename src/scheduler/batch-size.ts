@@ -19,14 +19,18 @@ export interface BatchSizeInput {
   targetSeconds: number;
   /** First-batch size in bytes for an unmeasured device. */
   probeBytes: number;
+  /** Tiles in the whole job and lanes of all devices: a probe batch never takes more than a
+   * quarter of an even split, so every device gets measured. */
+  totalTiles: number;
+  totalLanes: number;
 }
 
 export function nextBatchTiles(input: BatchSizeInput): number {
-  const { remainingTiles, bytesPerTile, deviceRate, lanes, totalRate, targetSeconds, probeBytes } = input;
+  const { remainingTiles, bytesPerTile, deviceRate, lanes, totalRate, targetSeconds, probeBytes, totalTiles, totalLanes } = input;
   if (remainingTiles <= 0) return 0;
   let tiles: number;
   if (deviceRate === null || totalRate === null || totalRate <= 0) {
-    tiles = Math.ceil(probeBytes / bytesPerTile);
+    tiles = Math.min(Math.ceil(probeBytes / bytesPerTile), Math.floor(totalTiles / (4 * totalLanes)));
   } else {
     const laneRate = deviceRate / lanes;
     tiles = Math.floor((laneRate * targetSeconds) / bytesPerTile);

@@ -81,6 +81,7 @@ export async function scheduleTiles(
   let tilesDone = 0;
   let bytesDone = 0;
   let failure: { error: unknown } | null = null;
+  const totalLanes = devices.reduce((sum, device) => sum + device.concurrency, 0);
 
   const totalRate = (t: number): number | null => {
     const rates = meters.map((meter) => meter.rate(t));
@@ -104,6 +105,8 @@ export async function scheduleTiles(
         totalRate: totalRate(t),
         targetSeconds,
         probeBytes,
+        totalTiles: grid.count,
+        totalLanes,
       });
       const first = nextTile;
       nextTile += count;
