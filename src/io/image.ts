@@ -26,7 +26,12 @@ export async function readImage(bytes: Uint8Array, path: string): Promise<ArrayV
   }
   let decoded: { data: Buffer; info: OutputInfo };
   try {
+    // libvips would otherwise convert to 8-bit sRGB: ask for the file's own colour family and depth.
+    const gray = (metadata.channels ?? 3) <= 2;
+    const colourspace = gray ? (dtype === 'u16' ? 'grey16' : 'b-w') : dtype === 'u16' ? 'rgb16' : 'srgb';
     decoded = await sharp(bytes, { limitInputPixels: false })
+      .pipelineColourspace(colourspace)
+      .toColourspace(colourspace)
       .raw({ depth: metadata.depth as 'uchar' | 'ushort' | 'float' })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
