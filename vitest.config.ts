@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/build.global.ts'],
     // WebGPU pipelines compile on first use on software Vulkan (up to seconds); workers start cold.
     testTimeout: 120_000,
     hookTimeout: 120_000,
