@@ -50,6 +50,8 @@ struct TileDesc {
 @group(0) @binding(3) var<uniform> params: Params;
 
 var<workgroup> wg_hist: array<atomic<u32>, LOCAL_BINS>;
+// u8 only: how often each of the 256 values occurs; everything else is derived from it.
+var<workgroup> wg_values: array<atomic<u32>, 256>;
 var<workgroup> wg_min: atomic<u32>;
 var<workgroup> wg_max: atomic<u32>;
 var<workgroup> wg_nan: atomic<u32>;
@@ -59,6 +61,7 @@ var<workgroup> wg_below: atomic<u32>;
 var<workgroup> wg_above: atomic<u32>;
 var<workgroup> wg_pairs: array<vec2<u32>, 256>;
 var<workgroup> wg_floats: array<f32, 256>;
+var<private> lid_global: u32;
 
 // Raw bits of element `e` of the band (u8/u16 zero-extended, f32 as its bit pattern).
 fn load_bits(e: u32) -> u32 {
@@ -86,25 +89,69 @@ fn add64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
   return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
 }
 
-fn count_bin(bin: u32, record: u32) {
+fn count_bin(bin: u32, record: u32, n: u32) {
   if (params.bins <= LOCAL_BINS) {
-    atomicAdd(&wg_hist[bin], 1u);
+    atomicAdd(&wg_hist[bin], n);
   } else {
-    atomicAdd(&records[record + RECORD_HEADER + bin], 1u);
+    atomicAdd(&records[record + RECORD_HEADER + bin], n);
   }
 }
 
-fn integer_bin(v: u32, record: u32) {
+// Counts n occurrences of integer value v.
+fn integer_bin(v: u32, record: u32, n: u32) {
   if (v < params.int_lo) {
-    atomicAdd(&wg_below, 1u);
+    atomicAdd(&wg_below, n);
     return;
   }
   let offset = v - params.int_lo;
   if (offset >= params.int_span) {
-    atomicAdd(&wg_above, 1u);
+    atomicAdd(&wg_above, n);
     return;
   }
-  count_bin((offset * params.bins) / params.int_span, record);
+  count_bin((offset * params.bins) / params.int_span, record, n);
+}
+
+// Full 32x32 -> 64-bit product, from 16-bit halves (WGSL has no u64).
+fn mul64(a: u32, b: u32) -> vec2<u32> {
+  let a_lo = a & 0xFFFFu;
+  let a_hi = a >> 16u;
+  let b_lo = b & 0xFFFFu;
+  let b_hi = b >> 16u;
+  let low = a_lo * b_lo;
+  let cross1 = a_hi * b_lo;
+  let cross2 = a_lo * b_hi;
+  var result = vec2<u32>(low, a_hi * b_hi);
+  result = add64(result, vec2<u32>(cross1 << 16u, cross1 >> 16u));
+  result = add64(result, vec2<u32>(cross2 << 16u, cross2 >> 16u));
+  return result;
+}
+
+// Counts the u8 values of channel c of a tile into wg_values. With one channel, a thread reads
+// whole words (four pixels) and only division per word, not per pixel, finds its row.
+fn count_u8_values(tile: TileDesc, c: u32) {
+  if (params.channels == 1u) {
+    let words_per_row = (tile.w + 6u) / 4u; // most words w bytes can touch at any alignment
+    let total = tile.h * words_per_row;
+    for (var j = lid_global; j < total; j += WG) {
+      let row = j / words_per_row;
+      let e0 = params.head_elements + (tile.y + row) * params.width + tile.x;
+      let e1 = e0 + tile.w;
+      let word_index = (e0 >> 2u) + (j - row * words_per_row);
+      if (word_index > ((e1 - 1u) >> 2u)) { continue; }
+      let word = data[word_index];
+      for (var b = 0u; b < 4u; b++) {
+        let e = word_index * 4u + b;
+        if (e >= e0 && e < e1) {
+          atomicAdd(&wg_values[(word >> (b * 8u)) & 0xFFu], 1u);
+        }
+      }
+    }
+  } else {
+    let count = tile.h * tile.w;
+    for (var i = lid_global; i < count; i += WG) {
+      atomicAdd(&wg_values[load_bits(element_index(tile, i, c))], 1u);
+    }
+  }
 }
 
 fn float_bin(x: f32, record: u32) {
@@ -121,7 +168,7 @@ fn float_bin(x: f32, record: u32) {
     let t = (x * 0.5 - params.float_lo * 0.5) * params.float_scale;
     bin = min(u32(max(t, 0.0)), params.bins - 1u);
   }
-  count_bin(bin, record);
+  count_bin(bin, record, 1u);
 }
 
 fn reduce_pairs(lid: u32, value: vec2<u32>) -> vec2<u32> {
@@ -154,6 +201,7 @@ fn reduce_floats(lid: u32, value: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  lid_global = lid;
   let tile = tiles[group.x];
   let c = group.y;
   let record = (group.x * params.channels + c) * params.record_words;
@@ -162,6 +210,9 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
 
   for (var b = lid; b < min(params.bins, LOCAL_BINS); b += WG) {
     atomicStore(&wg_hist[b], 0u);
+  }
+  for (var v = lid; v < 256u; v += WG) {
+    atomicStore(&wg_values[v], 0u);
   }
   if (lid == 0u) {
     atomicStore(&wg_min, 0xFFFFFFFFu);
@@ -251,6 +302,28 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
       atomicStore(&records[record + 14u], bitcast<u32>(total_sq_small));
       atomicStore(&records[record + 15u], bitcast<u32>(total_sq_big));
     }
+  } else if (DTYPE == 0u) {
+    count_u8_values(tile, c);
+    workgroupBarrier();
+    var sum = vec2<u32>(0u, 0u);
+    var sum_sq = vec2<u32>(0u, 0u);
+    for (var v = lid; v < 256u; v += WG) {
+      let n = atomicLoad(&wg_values[v]);
+      if (n == 0u) { continue; }
+      local_min = min(local_min, v);
+      local_max = max(local_max, v);
+      sum = add64(sum, mul64(n, v));
+      sum_sq = add64(sum_sq, mul64(n, v * v));
+      if (has_histogram) { integer_bin(v, record, n); }
+    }
+    let total_sum = reduce_pairs(lid, sum);
+    let total_sq = reduce_pairs(lid, sum_sq);
+    if (lid == 0u) {
+      atomicStore(&records[record + 8u], total_sum.x);
+      atomicStore(&records[record + 9u], total_sum.y);
+      atomicStore(&records[record + 10u], total_sq.x);
+      atomicStore(&records[record + 11u], total_sq.y);
+    }
   } else {
     var sum = vec2<u32>(0u, 0u);
     var sum_sq = vec2<u32>(0u, 0u);
@@ -260,7 +333,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
       local_max = max(local_max, v);
       sum = add64(sum, vec2<u32>(v, 0u));
       sum_sq = add64(sum_sq, vec2<u32>(v * v, 0u)); // v * v < 2^32 for u16
-      if (has_histogram) { integer_bin(v, record); }
+      if (has_histogram) { integer_bin(v, record, 1u); }
     }
     let total_sum = reduce_pairs(lid, sum);
     let total_sq = reduce_pairs(lid, sum_sq);
