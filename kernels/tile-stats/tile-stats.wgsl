@@ -199,6 +199,18 @@ fn reduce_floats(lid: u32, value: f32) -> f32 {
   return total;
 }
 
+// Reduces the threads' 64-bit sums and writes them to the record (words 8..11).
+fn store_integer_sums(lid: u32, record: u32, sum: vec2<u32>, sum_sq: vec2<u32>) {
+  let total_sum = reduce_pairs(lid, sum);
+  let total_sq = reduce_pairs(lid, sum_sq);
+  if (lid == 0u) {
+    atomicStore(&records[record + 8u], total_sum.x);
+    atomicStore(&records[record + 9u], total_sum.y);
+    atomicStore(&records[record + 10u], total_sq.x);
+    atomicStore(&records[record + 11u], total_sq.y);
+  }
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   lid_global = lid;
@@ -316,14 +328,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
       sum_sq = add64(sum_sq, mul64(n, v * v));
       if (has_histogram) { integer_bin(v, record, n); }
     }
-    let total_sum = reduce_pairs(lid, sum);
-    let total_sq = reduce_pairs(lid, sum_sq);
-    if (lid == 0u) {
-      atomicStore(&records[record + 8u], total_sum.x);
-      atomicStore(&records[record + 9u], total_sum.y);
-      atomicStore(&records[record + 10u], total_sq.x);
-      atomicStore(&records[record + 11u], total_sq.y);
-    }
+    store_integer_sums(lid, record, sum, sum_sq);
   } else {
     var sum = vec2<u32>(0u, 0u);
     var sum_sq = vec2<u32>(0u, 0u);
@@ -335,14 +340,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
       sum_sq = add64(sum_sq, vec2<u32>(v * v, 0u)); // v * v < 2^32 for u16
       if (has_histogram) { integer_bin(v, record, 1u); }
     }
-    let total_sum = reduce_pairs(lid, sum);
-    let total_sq = reduce_pairs(lid, sum_sq);
-    if (lid == 0u) {
-      atomicStore(&records[record + 8u], total_sum.x);
-      atomicStore(&records[record + 9u], total_sum.y);
-      atomicStore(&records[record + 10u], total_sq.x);
-      atomicStore(&records[record + 11u], total_sq.y);
-    }
+    store_integer_sums(lid, record, sum, sum_sq);
   }
 
   atomicMin(&wg_min, local_min);
