@@ -27,6 +27,7 @@ export function expectMatchesReference(actual: ChannelReport, expected: Referenc
     expect(actual.sum, `${where} sum`).toBe(expected.sum);
     expect(actual.sumSq, `${where} sumSq`).toBe(expected.sumSq);
     close(actual.mean, expected.mean, Math.abs(expected.mean) * 1e-12, `${where} mean`);
+    close(actual.std, expected.std, expected.std * 1e-9 + 1e-9, `${where} std`);
   } else {
     const sum = expected.sum as number;
     const sumSq = expected.sumSq as number;
@@ -34,5 +35,6 @@ export function expectMatchesReference(actual: ChannelReport, expected: Referenc
     close(actual.sumSq as number, sumSq, F32_RELATIVE_TOLERANCE * sumSq, `${where} sumSq`);
     const finite = expected.count - expected.posInfCount - expected.negInfCount;
     close(actual.mean, expected.mean, finite ? (F32_RELATIVE_TOLERANCE * expected.sumAbs) / finite : 0, `${where} mean`);
+    close(actual.std, expected.std, F32_RELATIVE_TOLERANCE * expected.spread, `${where} std`);
   }
 }

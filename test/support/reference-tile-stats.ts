@@ -17,6 +17,10 @@ export interface ReferenceChannel {
   sumSq: number | bigint;
   sumAbs: number;
   mean: number;
+  /** Population std of the finite values, two-pass in f64 (NaN when none, or with infinities). */
+  std: number;
+  /** sqrt(mean((x - first)^2)) of the finite values: the scale std errors are measured against. */
+  spread: number;
   histogram: number[];
   below: number;
   above: number;
@@ -85,8 +89,15 @@ export function referenceChannel(
     sumSq = finite.reduce((acc, v) => acc + v * v, 0) + (posInf || negInf ? Infinity : 0);
     mean = notNaN.length ? (sum as number) / notNaN.length : Number.NaN;
   }
+  const finiteMean = finite.reduce((acc, v) => acc + v, 0) / finite.length;
+  const variance = finite.reduce((acc, v) => acc + (v - finiteMean) ** 2, 0) / finite.length;
+  const std = finite.length === 0 || posInf || negInf ? Number.NaN : Math.sqrt(variance);
+  const first = finite[0] ?? 0;
+  const spread = Math.sqrt(finite.reduce((acc, v) => acc + (v - first) ** 2, 0) / Math.max(1, finite.length));
   return {
     count: notNaN.length,
+    std,
+    spread,
     nanCount: values.length - notNaN.length,
     posInfCount: posInf,
     negInfCount: negInf,
