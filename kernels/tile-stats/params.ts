@@ -92,16 +92,6 @@ export function makeBinning(dtype: DType, params: TileStatsParams): Binning {
   return { bins: params.bins, lo, hi, span: 0, scale: Math.fround(params.bins / halfWidth) };
 }
 
-/** Bin of a finite float, or -1 below the range, or `bins` above it. Mirrors the WGSL exactly. */
-export function floatBin(binning: Binning, x: number): number {
-  if (x < binning.lo) return -1;
-  if (x > binning.hi) return binning.bins;
-  if (x >= binning.hi) return binning.bins - 1;
-  const offset = Math.fround(Math.fround(x * 0.5) - Math.fround(binning.lo * 0.5));
-  const t = Math.fround(offset * binning.scale);
-  return Math.min(Math.floor(Math.max(t, 0)), binning.bins - 1);
-}
-
 /** Bin of an integer, or -1 below the range, or `bins` above it. */
 export function integerBin(binning: Binning, v: number): number {
   if (v < binning.lo) return -1;
