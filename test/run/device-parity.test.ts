@@ -62,6 +62,16 @@ describe.skipIf(skipWebGpu)('a whole run gives the same answer on cpu, webgpu an
     });
   }
 
+  it('u16 with 5000 bins (histogram in global memory on the GPU): identical', async () => {
+    const view = randomArray('u16', 130, 170, 1);
+    const params: TileStatsParams = { bins: 5000, range: null };
+    const options = (devices: Device[]) => ({ devices, tile: 32, targetBatchSeconds: 0.005 });
+    const onCpu = await runKernel<TileStatsParams, TileStatsPartial>(tileStatsKernel, view, params, options([cpu]));
+    const onGpu = await runKernel<TileStatsParams, TileStatsPartial>(tileStatsKernel, view, params, options([gpu]));
+    expect(onGpu.partials).toEqual(onCpu.partials);
+    expect(onGpu.whole.channels[0]!.histogram.reduce((a, b) => a + b, 0)).toBe(130 * 170);
+  });
+
   it('f32 with NaN: counts, extremes and histograms identical, sums within the documented tolerance', async () => {
     const view = randomArray('f32', 400, 333, 1);
     const runs = [await run(view, [cpu], 40), await run(view, [gpu], 40), await run(view, [cpu, gpu], 40)];
