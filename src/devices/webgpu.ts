@@ -137,20 +137,28 @@ export class WebGpuDevice implements Device {
     const maxTiles = limit.maxComputeWorkgroupsPerDimension!;
     const groups: Tile[][] = [];
     let current: Tile[] = [];
+    let y0 = 0;
+    let y1 = 0;
     for (const tile of tiles) {
-      const candidate = [...current, tile];
-      const band = bandOf(view, candidate);
-      if (current.length > 0 && (band.byteEnd - band.byteStart > maxBand || candidate.length > maxTiles)) {
-        groups.push(current);
-        current = [tile];
-      } else {
-        current = candidate;
-      }
       const single = bandOf(view, [tile]);
       if (single.byteEnd - single.byteStart > maxBand) {
         throw new DeviceError(
           `tile ${tile.index} needs ${single.byteEnd - single.byteStart} bytes of rows, more than this adapter's storage binding limit of ${maxBand} bytes; use a smaller --tile`,
         );
+      }
+      const grownY0 = Math.min(y0, single.y0);
+      const grownY1 = Math.max(y1, single.y1);
+      const grown = bandOfRows(view, grownY0, grownY1);
+      const grownBytes = grown.byteEnd - grown.byteStart;
+      if (current.length > 0 && (grownBytes > maxBand || current.length >= maxTiles)) {
+        groups.push(current);
+        current = [tile];
+        y0 = single.y0;
+        y1 = single.y1;
+      } else {
+        current.push(tile);
+        y0 = current.length === 1 ? single.y0 : grownY0;
+        y1 = current.length === 1 ? single.y1 : grownY1;
       }
     }
     if (current.length > 0) groups.push(current);
@@ -303,6 +311,11 @@ export function bandOf(view: ArrayView, tiles: readonly Tile[]): Band {
     y0 = Math.min(y0, Math.max(0, tile.y - tile.halo));
     y1 = Math.max(y1, Math.min(view.height, tile.y + tile.height + tile.halo));
   }
+  return bandOfRows(view, y0, y1);
+}
+
+/** Rows y0 .. y1-1 as an upload band, widened to 4-byte alignment. */
+export function bandOfRows(view: ArrayView, y0: number, y1: number): Band {
   const bytesPerElement = DTYPE_INFO[view.dtype].bytesPerElement;
   const rowBytes = view.width * view.channels * bytesPerElement;
   const start = y0 * rowBytes;
