@@ -27,6 +27,9 @@ export function tileStatsCpu(view: ArrayView, tiles: readonly Tile[], params: Ti
 function u8TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsPartial {
   const data = elementsOf(view) as Uint8Array;
   const { width, channels } = view;
+  const byteOffset = view.byteOffset;
+  // The shared buffer is a multiple of 4 bytes long (allocateArray), so every word is readable.
+  const words = new Uint32Array(view.buffer, 0, view.buffer.byteLength >>> 2);
   const rowLength = tile.width * channels;
   const lanes = 4;
   // counts[(lane * channels + c) * 256 + value]
@@ -35,14 +38,20 @@ function u8TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsPa
     const start = (y * width + tile.x) * channels;
     const end = start + rowLength;
     if (channels === 1) {
+      // Bytes up to a word boundary, then whole 32-bit words (four pixels a load), then the rest.
+      // Lanes are byte positions in the word, so little- or big-endian only permutes the lanes.
       let i = start;
-      for (; i + 3 < end; i += 4) {
-        counts[data[i]!]!++;
-        counts[256 + data[i + 1]!]!++;
-        counts[512 + data[i + 2]!]!++;
-        counts[768 + data[i + 3]!]!++;
+      for (; i < end && (byteOffset + i) % 4 !== 0; i++) counts[data[i]!]!++;
+      const firstWord = (byteOffset + i) / 4;
+      const lastWord = Math.floor((byteOffset + end) / 4);
+      for (let w = firstWord; w < lastWord; w++) {
+        const word = words[w]!;
+        counts[word & 0xff]!++;
+        counts[256 + ((word >>> 8) & 0xff)]!++;
+        counts[512 + ((word >>> 16) & 0xff)]!++;
+        counts[768 + (word >>> 24)]!++;
       }
-      for (; i < end; i++) counts[data[i]!]!++;
+      for (i = Math.max(i, lastWord * 4 - byteOffset); i < end; i++) counts[data[i]!]!++;
     } else {
       for (let i = start; i < end; i += channels) {
         for (let c = 0; c < channels; c++) counts[c * 256 + data[i + c]!]!++;
