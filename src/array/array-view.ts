@@ -73,7 +73,3 @@ export function arrayFromElements(
   elementsOf(view).set(data);
   return view;
 }
-
-export function describeShape(view: Pick<ArrayView, 'height' | 'width' | 'channels' | 'dtype'>): string {
-  return `${view.height}x${view.width}x${view.channels} ${view.dtype}`;
-}

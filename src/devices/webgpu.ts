@@ -2,7 +2,7 @@ import type { AnyReductionKernel, Band } from '../../kernels/types.js';
 import type { ArrayView } from '../array/array-view.js';
 import { DTYPE_INFO } from '../array/dtype.js';
 import { DeviceError } from '../errors.js';
-import type { Tile } from '../tiling/tile.js';
+import { haloRegion, type Tile } from '../tiling/tile.js';
 import type { BatchJob, Device, DeviceInfo } from './device.js';
 import { probeWebGpu, WEBGPU_INSTALL_HINT, type ProbedAdapter, type WebGpuBackend } from './webgpu-probe.js';
 
@@ -308,8 +308,9 @@ export function bandOf(view: ArrayView, tiles: readonly Tile[]): Band {
   let y0 = Number.POSITIVE_INFINITY;
   let y1 = 0;
   for (const tile of tiles) {
-    y0 = Math.min(y0, Math.max(0, tile.y - tile.halo));
-    y1 = Math.max(y1, Math.min(view.height, tile.y + tile.height + tile.halo));
+    const region = haloRegion(tile, view.height, view.width);
+    y0 = Math.min(y0, region.y0);
+    y1 = Math.max(y1, region.y1);
   }
   return bandOfRows(view, y0, y1);
 }
