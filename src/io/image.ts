@@ -24,21 +24,21 @@ export async function readImage(bytes: Uint8Array, path: string): Promise<ArrayV
   if (!dtype) {
     throw new InputError(path, `unsupported sample format '${metadata.depth ?? 'unknown'}': accepted are ${IMAGE_ACCEPTED}`);
   }
+  const sourceChannels = metadata.channels ?? 0;
+  if (sourceChannels < 1 || sourceChannels > 4) {
+    throw new InputError(path, `image has ${sourceChannels} channels: accepted are 1 to 4`);
+  }
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    // libvips would otherwise convert to 8-bit sRGB: ask for the file's own colour family and depth.
-    const gray = (metadata.channels ?? 3) <= 2;
-    const colourspace = gray ? (dtype === 'u16' ? 'grey16' : 'b-w') : dtype === 'u16' ? 'rgb16' : 'srgb';
-    decoded = await sharp(bytes, { limitInputPixels: false })
-      .pipelineColourspace(colourspace)
-      .toColourspace(colourspace)
-      .raw({ depth: metadata.depth as 'uchar' | 'ushort' | 'float' })
-      .toBuffer({ resolveWithObject: true });
+    decoded = await decodeRaw(bytes, dtype, metadata);
   } catch (error) {
     throw new InputError(path, `cannot decode image (${messageOf(error)})`);
   }
   const { width, height, channels } = decoded.info;
-  if (channels < 1 || channels > 4) throw new InputError(path, `image has ${channels} channels: accepted are 1 to 4`);
+  if (channels !== sourceChannels) {
+    // Never hand on an image with channels added or dropped by a colour conversion.
+    throw new InputError(path, `decoder returned ${channels} channels for an image with ${sourceChannels}: unsupported colour layout '${metadata.space ?? 'unknown'}'`);
+  }
   const array = allocateArray(dtype, height, width, channels);
   const expected = byteLength(array);
   if (decoded.data.length !== expected) {
@@ -46,6 +46,35 @@ export async function readImage(bytes: Uint8Array, path: string): Promise<ArrayV
   }
   new Uint8Array(array.buffer, 0, expected).set(decoded.data);
   return array;
+}
+
+/**
+ * libvips converts to 8-bit sRGB unless asked otherwise, so each layout names its own colour
+ * space: grey16/rgb16 keep 16 bits, float keeps the file's space (b-w, scrgb), 8-bit gray stays
+ * b-w. 8-bit gray+alpha is the exception: b-w drops the alpha, so it is decoded as RGBA (gray
+ * replicated) and channels 0 and 3 are kept.
+ */
+async function decodeRaw(bytes: Uint8Array, dtype: DType, metadata: Metadata): Promise<{ data: Buffer; info: OutputInfo }> {
+  const channels = metadata.channels ?? 0;
+  const depth = metadata.depth as 'uchar' | 'ushort' | 'float';
+  const gray = channels <= 2;
+  const image = sharp(bytes, { limitInputPixels: false });
+  if (dtype === 'u8' && channels === 2) {
+    const rgba = await image.ensureAlpha().raw({ depth }).toBuffer({ resolveWithObject: true });
+    if (rgba.info.channels !== 4) return rgba;
+    const pixels = rgba.info.width * rgba.info.height;
+    const data = Buffer.alloc(pixels * 2);
+    for (let i = 0; i < pixels; i++) {
+      data[2 * i] = rgba.data[4 * i]!;
+      data[2 * i + 1] = rgba.data[4 * i + 3]!;
+    }
+    return { data, info: { ...rgba.info, channels: 2 as OutputInfo['channels'], size: data.length } };
+  }
+  let colourspace: string;
+  if (dtype === 'f32') colourspace = metadata.space ?? (gray ? 'b-w' : 'scrgb');
+  else if (dtype === 'u16') colourspace = gray ? 'grey16' : 'rgb16';
+  else colourspace = gray ? 'b-w' : 'srgb';
+  return image.pipelineColourspace(colourspace).toColourspace(colourspace).raw({ depth }).toBuffer({ resolveWithObject: true });
 }
 
 function messageOf(error: unknown): string {

@@ -46,6 +46,7 @@ describe('.npy', () => {
 describe('readInput', () => {
   it.each([
     ['8-bit gray PNG', 'g8.png', 'u8', 1, () => writePng(join(dir.path, 'g8.png'), 9, 11, 1, 8)],
+    ['8-bit gray+alpha PNG', 'ga8.png', 'u8', 2, () => writePng(join(dir.path, 'ga8.png'), 9, 11, 2, 8)],
     ['8-bit RGB PNG', 'rgb8.png', 'u8', 3, () => writePng(join(dir.path, 'rgb8.png'), 9, 11, 3, 8)],
     ['8-bit RGBA PNG', 'rgba8.png', 'u8', 4, () => writePng(join(dir.path, 'rgba8.png'), 9, 11, 4, 8)],
     ['16-bit gray PNG', 'g16.png', 'u16', 1, () => writePng(join(dir.path, 'g16.png'), 9, 11, 1, 16)],
@@ -55,6 +56,7 @@ describe('readInput', () => {
     ['16-bit gray TIFF', 'g16.tif', 'u16', 1, () => writeTiff(join(dir.path, 'g16.tif'), 9, 11, 1, 16)],
     ['16-bit RGB TIFF', 'rgb16.tiff', 'u16', 3, () => writeTiff(join(dir.path, 'rgb16.tiff'), 9, 11, 3, 16)],
     ['32-bit float TIFF', 'f32.tif', 'f32', 1, () => writeTiff(join(dir.path, 'f32.tif'), 9, 11, 1, 32)],
+    ['32-bit float RGB TIFF', 'rgbf.tif', 'f32', 3, () => writeTiff(join(dir.path, 'rgbf.tif'), 9, 11, 3, 32)],
   ] as const)('reads a %s bit-exactly with its channels', async (_name, file, dtype, channels, write) => {
     const expected = write();
     const view = await readInput(join(dir.path, file));
