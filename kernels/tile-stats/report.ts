@@ -61,8 +61,8 @@ export function reportChannel(stats: ChannelStats): ChannelReport {
     nanCount: stats.nanCount,
     posInfCount: stats.posInfCount,
     negInfCount: stats.negInfCount,
-    min: hasNegInf ? Number.NEGATIVE_INFINITY : stats.finiteMin,
-    max: hasPosInf ? Number.POSITIVE_INFINITY : stats.finiteMax,
+    min: extreme(hasNegInf, stats.finiteMin, hasPosInf, Number.NEGATIVE_INFINITY),
+    max: extreme(hasPosInf, stats.finiteMax, hasNegInf, Number.POSITIVE_INFINITY),
     sum,
     sumSq,
     mean,
@@ -71,4 +71,14 @@ export function reportChannel(stats: ChannelStats): ChannelReport {
     below: stats.below,
     above: stats.above,
   };
+}
+
+/**
+ * min (or max) over non-NaN values from the finite extreme and the infinity counts: the near
+ * infinity wins; with no finite value the far infinity is the answer (min of [+Inf] is +Inf).
+ */
+function extreme(hasNearInfinity: boolean, finiteExtreme: number, hasFarInfinity: boolean, nearInfinity: number): number {
+  if (hasNearInfinity) return nearInfinity;
+  if (!Number.isNaN(finiteExtreme)) return finiteExtreme;
+  return hasFarInfinity ? -nearInfinity : Number.NaN;
 }

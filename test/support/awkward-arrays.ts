@@ -56,6 +56,8 @@ export function awkwardCases(): Case[] {
       }),
       tile: 8,
     },
+    { name: 'f32 only +Inf and NaN', view: make('f32', 5, 3, 1, (i) => (i % 4 === 2 ? Number.NaN : Infinity)), tile: 4 },
+    { name: 'f32 only -Inf', view: make('f32', 3, 3, 1, () => -Infinity), tile: 2 },
     { name: 'f32 all NaN', view: make('f32', 6, 6, 1, () => Number.NaN), tile: 4 },
     {
       name: 'f32 extremes',
