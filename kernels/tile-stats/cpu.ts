@@ -160,9 +160,8 @@ function f32TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsP
   const result: ChannelStats[] = [];
   for (let c = 0; c < channels; c++) {
     const stats = emptyChannelStats(binning.bins, false);
-    const first = data[(tile.y * width + tile.x) * channels + c]!;
-    // Shifting by a value of the tile keeps the deviations small, so M2 does not cancel.
-    const shift = Number.isFinite(first) ? first : 0;
+    // Sums of deviations from the tile's first finite value keep M2 from cancelling.
+    const shift = firstFinite(data, view, tile, c);
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
     let nan = 0;
@@ -227,6 +226,18 @@ function f32TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsP
     result.push(stats);
   }
   return { channels: result };
+}
+
+/** The first finite value of channel c of a tile in row-major order, or 0 if it has none. */
+function firstFinite(data: Float32Array, view: ArrayView, tile: Tile, c: number): number {
+  for (let y = tile.y; y < tile.y + tile.height; y++) {
+    const start = (y * view.width + tile.x) * view.channels + c;
+    for (let i = start; i < start + tile.width * view.channels; i += view.channels) {
+      const x = data[i]!;
+      if (Number.isFinite(x)) return x;
+    }
+  }
+  return 0;
 }
 
 function addToHistogram(stats: ChannelStats, bin: number, bins: number, count: number): void {

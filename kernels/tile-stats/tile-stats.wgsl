@@ -8,7 +8,7 @@
 // Output record per (tile, channel), RECORD_HEADER words then `bins` histogram words:
 //   0 min  1 max      (integers: the value; f32: order-preserving key of the bits, finite values)
 //   2 nan  3 +inf  4 -inf  5 below  6 above
-//   7 shift (f32 bits: the value the f32 sums are taken relative to)
+//   7 shift (f32 bits: the tile's first finite value, which the f32 sums are taken relative to)
 //   8,9 sum lo,hi  10,11 sum of squares lo,hi   (integers: exact 64-bit)
 //   12 sum small  13 sum big  14 squares small  15 squares big   (f32 bits, see below)
 // f32 deviations d = x - shift are summed in two accumulators so no sum overflows f32:
@@ -59,6 +59,7 @@ var<workgroup> wg_pos_inf: atomic<u32>;
 var<workgroup> wg_neg_inf: atomic<u32>;
 var<workgroup> wg_below: atomic<u32>;
 var<workgroup> wg_above: atomic<u32>;
+var<workgroup> wg_first_finite: atomic<u32>;
 var<workgroup> wg_pairs: array<vec2<u32>, 256>;
 var<workgroup> wg_floats: array<f32, 256>;
 var<private> lid_global: u32;
@@ -234,6 +235,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     atomicStore(&wg_neg_inf, 0u);
     atomicStore(&wg_below, 0u);
     atomicStore(&wg_above, 0u);
+    atomicStore(&wg_first_finite, 0xFFFFFFFFu);
   }
   workgroupBarrier();
 
@@ -241,10 +243,20 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   var local_max = 0u;
 
   if (DTYPE == 2u) {
-    let first_bits = load_bits(element_index(tile, 0u, c));
+    // The sums are taken relative to the tile's first finite value (in index order), so the
+    // variance does not cancel; the CPU uses the same value. Each thread stops at its first
+    // finite element, so this costs one read per thread unless the tile starts with NaN/Inf.
+    for (var i = lid; i < count; i += WG) {
+      if ((load_bits(element_index(tile, i, c)) & 0x7F800000u) != 0x7F800000u) {
+        atomicMin(&wg_first_finite, i);
+        break;
+      }
+    }
+    workgroupBarrier();
+    let first_finite = atomicLoad(&wg_first_finite);
     var shift = 0.0;
-    if ((first_bits & 0x7F800000u) != 0x7F800000u) {
-      shift = bitcast<f32>(first_bits);
+    if (first_finite < count) {
+      shift = bitcast<f32>(load_bits(element_index(tile, first_finite, c)));
     }
     var nan_count = 0u;
     var pos_inf = 0u;

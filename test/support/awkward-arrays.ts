@@ -58,6 +58,11 @@ export function awkwardCases(): Case[] {
     },
     { name: 'f32 only +Inf and NaN', view: make('f32', 5, 3, 1, (i) => (i % 4 === 2 ? Number.NaN : Infinity)), tile: 4 },
     { name: 'f32 only -Inf', view: make('f32', 3, 3, 1, () => -Infinity), tile: 2 },
+    {
+      name: 'f32 NaN border, values far from zero with a tiny spread',
+      view: make('f32', 40, 48, 1, (i, r) => (i % 48 < 30 ? Number.NaN : 10000 + Math.floor(r() * 8) / 1024)),
+      tile: 16,
+    },
     { name: 'f32 all NaN', view: make('f32', 6, 6, 1, () => Number.NaN), tile: 4 },
     {
       name: 'f32 extremes',
