@@ -46,6 +46,8 @@ export interface ReductionKernel<Params, Partial> {
     params: Params,
     runPass: (passParams: Params) => Promise<Partial>,
   ): Promise<Params>;
+  /** Rough bytes one tile's partial takes in memory, so runs whose results cannot fit are refused. */
+  partialBytes(view: ArrayView, params: Params): number;
   /** The CPU implementation and the reference every other backend is checked against. */
   cpu(view: ArrayView, tiles: readonly Tile[], params: Params): Partial[];
   readonly webgpu?: WebGpuKernelParts<Params, Partial>;

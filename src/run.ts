@@ -6,8 +6,11 @@ import { openDevices, type DeviceSelection } from './devices/select.js';
 import { UsageError } from './errors.js';
 import { scheduleTiles, type BatchRecord, type DeviceRecord } from './scheduler/scheduler.js';
 import { stitchPartials } from './stitch/stitch.js';
-import { fitTileSize } from './tiling/fit-tile-size.js';
+import { checkTileSize, fitTileSize } from './tiling/fit-tile-size.js';
 import { makeTileGrid, type TileGrid } from './tiling/tile-grid.js';
+
+/** Per-tile results are kept in memory (and printed); a run whose results exceed this is refused. */
+export const MAX_RESULT_BYTES = 2 ** 30;
 
 export interface RunOptions {
   /** Devices to open (default auto); ignored when `devices` is given. */
@@ -64,10 +67,20 @@ export async function runKernel<Params, Partial>(
       );
     }
     const bytesPerElement = DTYPE_INFO[view.dtype].bytesPerElement;
-    const maxTileBytes = Math.min(...devices.map((device) => device.maxTileBytes));
-    const tileEdge =
-      options.tile ?? fitTileSize({ bytesPerElement, channels: view.channels, halo: kernel.halo, maxTileBytes });
+    const constraints = {
+      rowBytes: view.width * view.channels * bytesPerElement,
+      halo: kernel.halo,
+      maxBandBytes: Math.min(...devices.map((device) => device.maxBandBytes)),
+    };
+    if (options.tile !== undefined) checkTileSize(Math.min(options.tile, view.height), constraints);
+    const tileEdge = options.tile ?? fitTileSize(constraints);
     const grid = makeTileGrid(view.height, view.width, tileEdge, tileEdge, kernel.halo);
+    const resultBytes = grid.count * kernel.partialBytes(view, userParams);
+    if (resultBytes > MAX_RESULT_BYTES) {
+      throw new UsageError(
+        `${grid.count} tiles of ${kernel.name} results would take about ${(resultBytes / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_RESULT_BYTES / 2 ** 30} GiB tilerun keeps in memory: use a larger --tile or fewer --bins`,
+      );
+    }
     const started = performance.now();
     const scheduleOptions = {
       ...(options.targetBatchSeconds === undefined ? {} : { targetBatchSeconds: options.targetBatchSeconds }),

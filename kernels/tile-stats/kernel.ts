@@ -36,6 +36,8 @@ export const tileStatsKernel: ReductionKernel<TileStatsParams, TileStatsPartial>
     return { ...params, range: { lo, hi } };
   },
 
+  // Per channel: the histogram plus about 200 bytes of numbers and object overhead.
+  partialBytes: (view, params) => view.channels * (params.bins * 4 + 200),
   cpu: tileStatsCpu,
   webgpu: tileStatsWebGpu,
   merge: mergeTileStats,

@@ -15,13 +15,10 @@ export interface DevicesReport {
 export async function listDevices(threads?: number): Promise<DevicesReport> {
   const probe = await probeWebGpu();
   const webgpu: DevicesReport['webgpu'] = [];
-  let firstHardwareSeen = false;
-  for (const [i, probed] of probe.adapters.entries()) {
+  const chosenByAuto = probe.adapters.find((adapter) => !adapter.software);
+  for (const probed of probe.adapters) {
     const device = await WebGpuDevice.fromAdapter(probed, `webgpu:${probed.backend}`);
-    // auto uses the first adapter found, and only if it is hardware.
-    const usedByAuto = i === 0 && !probed.software && !firstHardwareSeen;
-    if (!probed.software) firstHardwareSeen = true;
-    webgpu.push({ ...device.info, usedByAuto });
+    webgpu.push({ ...device.info, usedByAuto: probed === chosenByAuto });
     await device.close();
   }
   return { webgpu, webgpuFailures: probe.failures, cpu: { threads: threads ?? availableParallelism() } };

@@ -26,7 +26,7 @@ function workerLocation(): { filename: string; execArgv: string[] } {
 export class CpuPoolDevice implements Device {
   readonly info: DeviceInfo;
   readonly concurrency: number;
-  readonly maxTileBytes = Number.POSITIVE_INFINITY;
+  readonly maxBandBytes = Number.POSITIVE_INFINITY;
   private readonly pool: Piscina;
 
   constructor(options: CpuPoolOptions = {}) {

@@ -37,8 +37,11 @@ export interface Device {
   readonly info: DeviceInfo;
   /** Batches it can usefully have in flight at once (worker threads, GPU submissions). */
   readonly concurrency: number;
-  /** Largest tile, in bytes with its halo, it can take (GPU storage binding limits). */
-  readonly maxTileBytes: number;
+  /**
+   * Largest number of bytes of whole array rows one tile (with its halo) may need: a GPU batch
+   * uploads whole rows into one storage binding. Infinity where there is no such limit.
+   */
+  readonly maxBandBytes: number;
   supports(kernel: AnyReductionKernel): boolean;
   run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import { DeviceError, UsageError } from '../errors.js';
 import { CpuPoolDevice } from './cpu-pool.js';
 import { DEVICE_KINDS, type Device, type DeviceKind } from './device.js';
-import { probeWebGpu, WEBGPU_INSTALL_HINT } from './webgpu-probe.js';
+import { preferredAdapter, probeWebGpu, WEBGPU_INSTALL_HINT } from './webgpu-probe.js';
 import { WebGpuDevice } from './webgpu.js';
 
 export interface DeviceSelection {
@@ -36,7 +36,7 @@ export interface OpenDeviceOptions {
 }
 
 /**
- * Opens the devices a run uses. 'auto' takes the CPU pool and every hardware WebGPU adapter; a
+ * Opens the devices a run uses. 'auto' takes the CPU pool and the first hardware WebGPU adapter; a
  * software adapter (lavapipe, SwiftShader, llvmpipe GL) runs on the same cores as the pool, so
  * counting it as more hardware would only add overhead: it runs only when asked for by name.
  */
@@ -46,7 +46,7 @@ export async function openDevices(selection: DeviceSelection, options: OpenDevic
   try {
     if (selection.auto || selection.kinds.includes('webgpu')) {
       const probe = await probeWebGpu();
-      const adapter = probe.adapters[0];
+      const adapter = preferredAdapter(probe.adapters);
       if (!adapter) {
         const reasons = probe.failures.map((failure) => `${failure.backend}: ${failure.reason}`).join('; ');
         if (!selection.auto) {

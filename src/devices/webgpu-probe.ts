@@ -84,6 +84,11 @@ export async function probeWebGpu(backends: readonly WebGpuBackend[] = backendsT
   return { adapters, failures };
 }
 
+/** The first hardware adapter, else the first of any kind (backends are probed in preference order). */
+export function preferredAdapter(adapters: readonly ProbedAdapter[]): ProbedAdapter | undefined {
+  return adapters.find((adapter) => !adapter.software) ?? adapters[0];
+}
+
 /** How to get an adapter on a machine without a GPU, for error messages. */
 export const WEBGPU_INSTALL_HINT =
   'install a Vulkan driver (on Debian 12: `sudo bash scripts/install-system-deps.sh`, which adds Mesa lavapipe from bookworm-backports) or a GPU driver';

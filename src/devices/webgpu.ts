@@ -1,10 +1,10 @@
 import type { AnyReductionKernel, Band } from '../../kernels/types.js';
 import type { ArrayView } from '../array/array-view.js';
 import { DTYPE_INFO } from '../array/dtype.js';
-import { DeviceError } from '../errors.js';
+import { DeviceError, UsageError } from '../errors.js';
 import { haloRegion, type Tile } from '../tiling/tile.js';
 import type { BatchJob, Device, DeviceInfo } from './device.js';
-import { probeWebGpu, WEBGPU_INSTALL_HINT, type ProbedAdapter, type WebGpuBackend } from './webgpu-probe.js';
+import { preferredAdapter, probeWebGpu, WEBGPU_INSTALL_HINT, type ProbedAdapter, type WebGpuBackend } from './webgpu-probe.js';
 
 /** Limits asked for up to what the adapter allows (the defaults are small: 128 MiB bindings). */
 const WANTED_LIMITS = [
@@ -44,7 +44,7 @@ export interface WebGpuDeviceOptions {
 export class WebGpuDevice implements Device {
   readonly info: DeviceInfo;
   readonly concurrency = IN_FLIGHT;
-  readonly maxTileBytes: number;
+  readonly maxBandBytes: number;
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private readonly freeSlots: Slot[] = [];
   private readonly slotWaiters: ((slot: Slot) => void)[] = [];
@@ -57,7 +57,8 @@ export class WebGpuDevice implements Device {
     granted: Record<WantedLimit, number>,
     id: string,
   ) {
-    this.maxTileBytes = granted.maxStorageBufferBindingSize;
+    // A band is bound whole; keep 4 bytes of slack for the alignment of its first row.
+    this.maxBandBytes = Math.min(granted.maxStorageBufferBindingSize, granted.maxBufferSize) - 4;
     // A power of two no larger than 256 (the shader's reduction scratch) nor the device limit.
     let size = 256;
     while (size > granted.maxComputeInvocationsPerWorkgroup || size > granted.maxComputeWorkgroupSizeX) size /= 2;
@@ -83,7 +84,7 @@ export class WebGpuDevice implements Device {
   /** Opens the first adapter that works (or fails with what each backend said). */
   static async open(options: WebGpuDeviceOptions = {}): Promise<WebGpuDevice> {
     const probe = await probeWebGpu(options.backend ? [options.backend] : undefined);
-    const probed = probe.adapters[0];
+    const probed = preferredAdapter(probe.adapters);
     if (!probed) {
       const reasons = probe.failures.map((failure) => `${failure.backend}: ${failure.reason}`).join('; ');
       throw new DeviceError(`no WebGPU adapter found (${reasons || 'no backend tried'}); ${WEBGPU_INSTALL_HINT}`);
@@ -114,7 +115,8 @@ export class WebGpuDevice implements Device {
     const slot = await this.acquireSlot();
     try {
       const partials: unknown[] = [];
-      for (const group of this.splitToFit(job.view, tiles)) {
+      const recordBytesPerTile = job.view.channels * parts.recordWords(job.view, job.params) * 4;
+      for (const group of this.splitToFit(job.view, tiles, recordBytesPerTile)) {
         partials.push(...(await this.runGroup(job, group, pipeline, slot)));
       }
       return partials;
@@ -130,11 +132,17 @@ export class WebGpuDevice implements Device {
     this.device.destroy();
   }
 
-  /** Splits a batch so each dispatch's band fits one storage binding and one dispatch dimension. */
-  private splitToFit(view: ArrayView, tiles: readonly Tile[]): Tile[][] {
+  /**
+   * Splits a batch so each dispatch's band and its output records each fit one storage binding,
+   * and its tiles one dispatch dimension.
+   */
+  private splitToFit(view: ArrayView, tiles: readonly Tile[], recordBytesPerTile: number): Tile[][] {
     const limit = this.info.limits!;
     const maxBand = Math.min(limit.maxStorageBufferBindingSize!, limit.maxBufferSize!);
-    const maxTiles = limit.maxComputeWorkgroupsPerDimension!;
+    const maxTiles = Math.min(limit.maxComputeWorkgroupsPerDimension!, Math.floor(maxBand / recordBytesPerTile));
+    if (maxTiles < 1) {
+      throw new DeviceError(`one tile's output (${recordBytesPerTile} bytes) exceeds this adapter's storage binding limit of ${maxBand} bytes`);
+    }
     const groups: Tile[][] = [];
     let current: Tile[] = [];
     let y0 = 0;
@@ -142,7 +150,7 @@ export class WebGpuDevice implements Device {
     for (const tile of tiles) {
       const single = bandOf(view, [tile]);
       if (single.byteEnd - single.byteStart > maxBand) {
-        throw new DeviceError(
+        throw new UsageError(
           `tile ${tile.index} needs ${single.byteEnd - single.byteStart} bytes of rows, more than this adapter's storage binding limit of ${maxBand} bytes; use a smaller --tile`,
         );
       }
@@ -180,50 +188,47 @@ export class WebGpuDevice implements Device {
     const descriptors = new Uint32Array(tiles.length * 4);
     tiles.forEach((tile, i) => descriptors.set([tile.y - band.y0, tile.x, tile.height, tile.width], i * 4));
 
-    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-    const data = (slot.data = this.ensureBuffer(slot.data, bandBytes, storage));
-    const tileBuffer = (slot.tiles = this.ensureBuffer(slot.tiles, descriptors.byteLength, storage));
-    const records = (slot.records = this.ensureBuffer(slot.records, recordBytes, storage | GPUBufferUsage.COPY_SRC));
-    const readback = (slot.readback = this.ensureBuffer(
-      slot.readback,
-      recordBytes,
-      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    ));
-    const uniformData = parts.uniforms(view, params, band, tiles.length);
-    const uniforms = (slot.uniforms = this.ensureBuffer(
-      slot.uniforms,
-      uniformData.byteLength,
-      GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    ));
+    const readback = await this.scoped(`the ${job.kernel.name} batch`, () => {
+      const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+      const data = (slot.data = this.ensureBuffer(slot.data, bandBytes, storage));
+      const tileBuffer = (slot.tiles = this.ensureBuffer(slot.tiles, descriptors.byteLength, storage));
+      const records = (slot.records = this.ensureBuffer(slot.records, recordBytes, storage | GPUBufferUsage.COPY_SRC));
+      const readback = (slot.readback = this.ensureBuffer(
+        slot.readback,
+        recordBytes,
+        GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      ));
+      const uniformData = parts.uniforms(view, params, band, tiles.length);
+      const uniforms = (slot.uniforms = this.ensureBuffer(
+        slot.uniforms,
+        uniformData.byteLength,
+        GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      ));
 
-    this.device.pushErrorScope('out-of-memory');
-    this.device.pushErrorScope('validation');
-    const queue = this.device.queue;
-    queue.writeBuffer(data, 0, slot.staging, 0, bandBytes);
-    queue.writeBuffer(tileBuffer, 0, descriptors);
-    queue.writeBuffer(uniforms, 0, uniformData);
-    const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: data, size: bandBytes } },
-        { binding: 1, resource: { buffer: tileBuffer, size: descriptors.byteLength } },
-        { binding: 2, resource: { buffer: records, size: recordBytes } },
-        { binding: 3, resource: { buffer: uniforms, size: uniformData.byteLength } },
-      ],
+      const queue = this.device.queue;
+      queue.writeBuffer(data, 0, slot.staging, 0, bandBytes);
+      queue.writeBuffer(tileBuffer, 0, descriptors);
+      queue.writeBuffer(uniforms, 0, uniformData);
+      const bindGroup = this.device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: { buffer: data, size: bandBytes } },
+          { binding: 1, resource: { buffer: tileBuffer, size: descriptors.byteLength } },
+          { binding: 2, resource: { buffer: records, size: recordBytes } },
+          { binding: 3, resource: { buffer: uniforms, size: uniformData.byteLength } },
+        ],
+      });
+      const encoder = this.device.createCommandEncoder();
+      encoder.clearBuffer(records, 0, recordBytes);
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(tiles.length, view.channels);
+      pass.end();
+      encoder.copyBufferToBuffer(records, 0, readback, 0, recordBytes);
+      queue.submit([encoder.finish()]);
+      return readback;
     });
-    const encoder = this.device.createCommandEncoder();
-    encoder.clearBuffer(records, 0, recordBytes);
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(tiles.length, view.channels);
-    pass.end();
-    encoder.copyBufferToBuffer(records, 0, readback, 0, recordBytes);
-    queue.submit([encoder.finish()]);
-    const validation = await this.device.popErrorScope();
-    const memory = await this.device.popErrorScope();
-    const failure = validation ?? memory;
-    if (failure) throw new DeviceError(`WebGPU rejected the ${job.kernel.name} batch: ${failure.message}`);
 
     try {
       await readback.mapAsync(GPUMapMode.READ, 0, recordBytes);
@@ -237,6 +242,27 @@ export class WebGpuDevice implements Device {
 
     const tileWords = view.channels * recordWords;
     return tiles.map((tile, i) => parts.decode(words.subarray(i * tileWords, (i + 1) * tileWords), tile, view, params));
+  }
+
+  /**
+   * Runs synchronous WebGPU calls inside validation and out-of-memory error scopes and turns what
+   * they catch into a DeviceError. Scopes are pushed and popped with no await in between, so the
+   * other in-flight batch cannot take this one's errors.
+   */
+  private async scoped<T>(what: string, work: () => T): Promise<T> {
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    let popped: Promise<[GPUError | null, GPUError | null]>;
+    let result: T;
+    try {
+      result = work();
+    } finally {
+      popped = Promise.all([this.device.popErrorScope(), this.device.popErrorScope()]);
+    }
+    const [validation, memory] = await popped;
+    const failure = validation ?? memory;
+    if (failure) throw new DeviceError(`WebGPU rejected ${what}: ${failure.message}`);
+    return result;
   }
 
   private ensureBuffer(buffer: GPUBuffer | undefined, bytes: number, usage: number): GPUBuffer {
@@ -264,26 +290,29 @@ export class WebGpuDevice implements Device {
   private async compile(kernelName: string, source: string): Promise<GPUComputePipeline> {
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code: source, label: kernelName });
+    const scopePopped = this.device.popErrorScope();
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((message) => message.type === 'error');
-    const scopeError = await this.device.popErrorScope();
+    const scopeError = await scopePopped;
     if (errors.length > 0 || scopeError) {
       const text = errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n') || scopeError?.message;
       throw new DeviceError(`WGSL of kernel ${kernelName} failed to compile:\n${text}`);
     }
     this.device.pushErrorScope('validation');
+    const pending = this.device.createComputePipelineAsync({
+      layout: 'auto',
+      compute: { module, entryPoint: 'main' },
+      label: kernelName,
+    });
+    const pipelineScope = this.device.popErrorScope();
     let pipeline: GPUComputePipeline | null = null;
     let failure: string | null = null;
     try {
-      pipeline = await this.device.createComputePipelineAsync({
-        layout: 'auto',
-        compute: { module, entryPoint: 'main' },
-        label: kernelName,
-      });
+      pipeline = await pending;
     } catch (error) {
       failure = String(error);
     }
-    const scopeFailure = await this.device.popErrorScope();
+    const scopeFailure = await pipelineScope;
     if (failure !== null || scopeFailure || pipeline === null) {
       throw new DeviceError(`WebGPU could not build the ${kernelName} pipeline: ${failure ?? scopeFailure?.message}`);
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arrayFromElements } from '../../src/array/array-view.js';
+import { encodeNpy } from '../../src/io/npy.js';
 import { npyBytes, temporaryDirectory, writeNpy, writePng, writeTiff } from '../support/fixtures.js';
 import { skipWebGpu } from '../support/webgpu-required.js';
 
@@ -141,6 +142,11 @@ describe('tilerun CLI, end to end', () => {
       ['unknown flag', () => ['stats', npy, '--tiles', '5'], /unknown option '--tiles'/],
       ['bad --bins', () => ['stats', npy, '--bins', '-3'], /--bins must be an integer from 0 to 65536/],
       ['bad --range', () => ['stats', npy, '--range', '5'], /--range must look like lo:hi/],
+      [
+        'results too large to keep in memory',
+        () => ['stats', write('tiles.npy', encodeNpy(arrayFromElements('u16', 64, 64, 1, new Array(4096).fill(7)))), '--tile', '1', '--bins', '65536'],
+        /4096 tiles of tile-stats results would take about 1.0 GiB.*use a larger --tile or fewer --bins/,
+      ],
     ];
     function write(name: string, bytes: Uint8Array): string {
       const path = join(dir.path, name);

@@ -13,7 +13,7 @@ import type { Tile } from '../../src/tiling/tile.js';
  */
 class PacedDevice implements Device {
   readonly info: DeviceInfo;
-  readonly maxTileBytes = Number.POSITIVE_INFINITY;
+  readonly maxBandBytes = Number.POSITIVE_INFINITY;
   seen: number[] = [];
   constructor(
     id: string,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitTileSize } from '../../src/tiling/fit-tile-size.js';
+import { checkTileSize, fitTileSize } from '../../src/tiling/fit-tile-size.js';
 import { makeTileGrid, tileAt, tileRange } from '../../src/tiling/tile-grid.js';
 import { coreRegion, haloRegion } from '../../src/tiling/tile.js';
 
@@ -70,10 +70,17 @@ describe('tile grid', () => {
 });
 
 describe('fitTileSize', () => {
-  it('keeps 512 when it fits and halves until the tile fits the device limit', () => {
-    expect(fitTileSize({ bytesPerElement: 1, channels: 1, halo: 0, maxTileBytes: 128 << 20 })).toBe(512);
-    expect(fitTileSize({ bytesPerElement: 4, channels: 4, halo: 0, maxTileBytes: 1 << 20 })).toBe(256);
-    expect(fitTileSize({ bytesPerElement: 4, channels: 4, halo: 8, maxTileBytes: 1 << 20 })).toBe(128);
-    expect(fitTileSize({ bytesPerElement: 4, channels: 1, halo: 0, maxTileBytes: 1 })).toBe(1);
+  it('keeps 512 when its rows fit, and halves until whole tile rows fit the device limit', () => {
+    expect(fitTileSize({ rowBytes: 8192, halo: 0, maxBandBytes: 128 << 20 })).toBe(512);
+    // 70000 f32 columns: 280000-byte rows; 128 MiB holds 479 of them.
+    expect(fitTileSize({ rowBytes: 280000, halo: 0, maxBandBytes: 128 << 20 })).toBe(256);
+    expect(fitTileSize({ rowBytes: 1 << 20, halo: 8, maxBandBytes: 128 << 20 })).toBe(64);
+    expect(fitTileSize({ rowBytes: 1000, halo: 0, maxBandBytes: 1000 })).toBe(1);
+  });
+
+  it('says when not even one row fits, and checks a chosen tile naming the largest that fits', () => {
+    expect(() => fitTileSize({ rowBytes: 2000, halo: 0, maxBandBytes: 1000 })).toThrow(/too wide/);
+    expect(() => checkTileSize(512, { rowBytes: 280000, halo: 0, maxBandBytes: 128 << 20 })).toThrow(/use --tile 479 or less/);
+    expect(() => checkTileSize(256, { rowBytes: 280000, halo: 0, maxBandBytes: 128 << 20 })).not.toThrow();
   });
 });
