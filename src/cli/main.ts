@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { parseDeviceSelection, DEVICE_CHOICES } from '../devices/select.js';
-import { exitCodeOf, UsageError } from '../errors.js';
+import { DEVICE_CHOICES } from '../devices/select.js';
+import { exitCodeOf } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { encodeNpy } from '../io/npy.js';
 import { readInput, ACCEPTED_INPUTS } from '../io/read-input.js';
 import { demoSample } from './demo-sample.js';
 import { devicesJson, formatDevices, listDevices } from './devices-command.js';
 import { parsePositiveInteger } from './options.js';
-import { checkStatsFlags, emitStats, runStats, type StatsFlags } from './stats-command.js';
+import { checkOutputPath } from './output-path.js';
+import { emitStats, parseStatsFlags, runStats, type StatsFlags } from './stats-command.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -49,10 +50,9 @@ export function buildProgram(): Command {
       .description(`per-tile and whole-array statistics of an input file (${ACCEPTED_INPUTS})`)
       .argument('<file>', 'input file'),
   ).action(async (file: string, flags: StatsFlags) => {
-    parseDeviceSelection(flags.devices); // reject a bad device name before reading a large file
-    await checkStatsFlags(flags);
+    const options = await parseStatsFlags(flags);
     const view = await readInput(file);
-    await emitStats(await runStats(view, file, flags), flags);
+    await emitStats(await runStats(view, file, options), options);
   });
 
   statsOptions(
@@ -61,14 +61,11 @@ export function buildProgram(): Command {
       .description('tile statistics of a built-in sample image (3000x4000 u8, generated), to see tilerun work')
       .addOption(new Option('--save <file.npy>', 'also save the sample as .npy, to run `tilerun stats` on it')),
   ).action(async (flags: StatsFlags & { save?: string }) => {
-    parseDeviceSelection(flags.devices);
-    await checkStatsFlags(flags);
-    if (flags.save !== undefined && !flags.save.toLowerCase().endsWith('.npy')) {
-      throw new UsageError(`--save ${flags.save}: the sample is saved as .npy; give a file name ending in .npy`);
-    }
+    const options = await parseStatsFlags({ ...flags, tile: flags.tile ?? '256' });
+    if (flags.save !== undefined) await checkOutputPath('--save', flags.save, ['.npy']);
     const view = demoSample();
     if (flags.save !== undefined) await writeFileAtomic(flags.save, encodeNpy(view));
-    await emitStats(await runStats(view, 'demo sample', { tile: '256', ...flags }), flags);
+    await emitStats(await runStats(view, 'demo sample', options), options);
   });
 
   program

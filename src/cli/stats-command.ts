@@ -1,20 +1,18 @@
-import { extname } from 'node:path';
-import { access, constants } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { getKernel } from '../../kernels/index.js';
 import { tileStatsCsv, tileStatsDocument, type TileStatsDocument } from '../../kernels/tile-stats/output.js';
 import { defaultTileStatsParams, MAX_BINS, parseRange, type TileStatsParams } from '../../kernels/tile-stats/params.js';
 import type { TileStatsPartial } from '../../kernels/tile-stats/partial.js';
 import type { ArrayView } from '../array/array-view.js';
-import { parseDeviceSelection } from '../devices/select.js';
-import { UsageError } from '../errors.js';
+import { parseDeviceSelection, type DeviceSelection } from '../devices/select.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
 import { runKernel } from '../run.js';
 import { parseNonNegativeInteger, parsePositiveInteger } from './options.js';
+import { checkOutputPath } from './output-path.js';
 import { terminalProgress } from './progress.js';
 import { tileStatsSummary } from './tile-stats-summary.js';
 
+/** The flags of `stats` and `demo` as commander hands them over. */
 export interface StatsFlags {
   tile?: string;
   devices: string;
@@ -25,39 +23,40 @@ export interface StatsFlags {
   out?: string;
 }
 
-const OUT_FORMATS = ['.json', '.csv'];
-
-/** Everything checked before any work starts, so a bad flag costs nothing and writes nothing. */
-export async function checkStatsFlags(flags: StatsFlags): Promise<void> {
-  if (flags.out !== undefined) {
-    const extension = extname(flags.out).toLowerCase();
-    if (!OUT_FORMATS.includes(extension)) {
-      throw new UsageError(`--out ${flags.out}: unsupported output format '${extension || '(none)'}': accepted are ${OUT_FORMATS.join(', ')}`);
-    }
-    try {
-      await access(dirname(flags.out), constants.W_OK);
-    } catch {
-      throw new UsageError(`--out ${flags.out}: directory ${dirname(flags.out)} does not exist or is not writable`);
-    }
-  }
+/** The same flags, checked. */
+export interface StatsOptions {
+  selection: DeviceSelection;
+  tile?: number;
+  threads?: number;
+  bins?: number;
+  range?: { lo: number; hi: number };
+  json: boolean;
+  out?: { path: string; format: 'json' | 'csv' };
 }
 
-export async function runStats(view: ArrayView, inputName: string, flags: StatsFlags): Promise<TileStatsDocument> {
-  const selection = parseDeviceSelection(flags.devices);
-  const tile = flags.tile === undefined ? undefined : parsePositiveInteger('--tile', flags.tile, 1 << 20);
-  const threads = flags.threads === undefined ? undefined : parsePositiveInteger('--threads', flags.threads, 1024);
+/** Checks every flag before any work starts, so a bad flag costs nothing and writes nothing. */
+export async function parseStatsFlags(flags: StatsFlags): Promise<StatsOptions> {
+  const options: StatsOptions = { selection: parseDeviceSelection(flags.devices), json: flags.json === true };
+  if (flags.tile !== undefined) options.tile = parsePositiveInteger('--tile', flags.tile, 1 << 20);
+  if (flags.threads !== undefined) options.threads = parsePositiveInteger('--threads', flags.threads, 1024);
+  if (flags.bins !== undefined) options.bins = parseNonNegativeInteger('--bins', flags.bins, MAX_BINS);
+  if (flags.range !== undefined) options.range = parseRange(flags.range);
+  if (flags.out !== undefined) {
+    const extension = await checkOutputPath('--out', flags.out, ['.json', '.csv']);
+    options.out = { path: flags.out, format: extension === '.csv' ? 'csv' : 'json' };
+  }
+  return options;
+}
+
+export async function runStats(view: ArrayView, inputName: string, options: StatsOptions): Promise<TileStatsDocument> {
   const defaults = defaultTileStatsParams(view.dtype);
-  const params: TileStatsParams = {
-    bins: flags.bins === undefined ? defaults.bins : parseNonNegativeInteger('--bins', flags.bins, MAX_BINS),
-    range: flags.range === undefined ? defaults.range : parseRange(flags.range),
-  };
-  await checkStatsFlags(flags);
-  const progress = terminalProgress(!flags.json);
+  const params: TileStatsParams = { bins: options.bins ?? defaults.bins, range: options.range ?? defaults.range };
+  const progress = terminalProgress(!options.json);
   try {
     const result = await runKernel<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), view, params, {
-      selection,
-      ...(tile === undefined ? {} : { tile }),
-      ...(threads === undefined ? {} : { threads }),
+      selection: options.selection,
+      ...(options.tile === undefined ? {} : { tile: options.tile }),
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
       onProgress: progress.update,
     });
     return tileStatsDocument(result, inputName);
@@ -66,16 +65,15 @@ export async function runStats(view: ArrayView, inputName: string, flags: StatsF
   }
 }
 
-/** Prints and writes a finished document as the flags ask. */
-export async function emitStats(document: TileStatsDocument, flags: StatsFlags): Promise<void> {
-  if (flags.out !== undefined) {
-    const extension = extname(flags.out).toLowerCase();
-    await writeFileAtomic(flags.out, extension === '.csv' ? tileStatsCsv(document) : toJson(document) + '\n');
+/** Prints and writes a finished document as the options ask. */
+export async function emitStats(document: TileStatsDocument, options: StatsOptions): Promise<void> {
+  if (options.out !== undefined) {
+    await writeFileAtomic(options.out.path, options.out.format === 'csv' ? tileStatsCsv(document) : toJson(document) + '\n');
   }
-  if (flags.json) {
+  if (options.json) {
     process.stdout.write(toJson(document) + '\n');
   } else {
     process.stdout.write(tileStatsSummary(document) + '\n');
-    if (flags.out !== undefined) process.stdout.write(`wrote ${flags.out}\n`);
+    if (options.out !== undefined) process.stdout.write(`wrote ${options.out.path}\n`);
   }
 }

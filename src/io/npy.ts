@@ -64,12 +64,13 @@ export function parseNpy(bytes: Uint8Array, path: string): ArrayView {
   if (channels > 4) {
     throw new InputError(path, `.npy array has ${channels} channels (shape (${shapeText})): accepted are 1 to 4`);
   }
-  const array = allocateArray(format.dtype, height, width, channels);
-  const expected = byteLength(array);
+  // Checked before allocating, so a header claiming a huge shape is reported, not attempted.
+  const expected = byteLength({ dtype: format.dtype, height, width, channels });
   const available = bytes.length - dataStart;
   if (available < expected) {
     throw new InputError(path, `truncated .npy data: shape (${shapeText}) of ${descr} needs ${expected} bytes, the file has ${available}`);
   }
+  const array = allocateArray(format.dtype, height, width, channels);
   const target = new Uint8Array(array.buffer, array.byteOffset, expected);
   target.set(bytes.subarray(dataStart, dataStart + expected));
   if (format.bigEndian) swapBytes(target, DTYPE_INFO[format.dtype].bytesPerElement);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -153,6 +153,28 @@ describe('tilerun CLI, end to end', () => {
       writeFileSync(path, bytes);
       return path;
     }
+    it('--out naming a directory is refused before the run', () => {
+      const directory = join(dir.path, 'a-directory.json');
+      mkdirSync(directory);
+      for (const target of [directory, join(dir.path, 'new.json') + '/']) {
+        const { code, stderr } = tilerun('stats', npy, '--out', target);
+        expect(code, stderr).toBe(2);
+        expect(stderr).toMatch(/is a directory; give a file name/);
+      }
+    });
+
+    it('demo --save is not written when another flag is bad, nor into a missing directory', () => {
+      const saved = join(dir.path, 'not-saved.npy');
+      for (const bad of [['--bins', 'abc'], ['--tile', '0'], ['--threads', '0']]) {
+        const { code, stderr } = tilerun('demo', '--save', saved, ...bad);
+        expect(code, stderr).toBe(2);
+        expect(existsSync(saved)).toBe(false);
+      }
+      const missing = tilerun('demo', '--save', join(dir.path, 'no-such-dir', 'x.npy'));
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/--save .*does not exist or is not writable/);
+    });
+
     for (const [name, args, message] of cases) {
       it(name, () => {
         const { code, stdout, stderr } = tilerun(...args(), ...(args().includes('--out') ? [] : ['--out', out()]));

@@ -36,6 +36,7 @@ describe('.npy', () => {
     ['zero-size array', npyBytes('|u1', '(0, 5)'), /empty \(shape/],
     ['too many channels', npyBytes('|u1', '(2, 2, 5)', new Uint8Array(20)), /5 channels/],
     ['truncated data', npyBytes('<f4', '(10, 10)', new Uint8Array(399)), /truncated .npy data: .* needs 400 bytes, the file has 399/],
+    ['truncated data under a huge shape', npyBytes('|u1', '(200000, 200000)', new Uint8Array(16)), /needs 40000000000 bytes, the file has 16/],
     ['truncated header', npyBytes('|u1', '(2, 2)').subarray(0, 30), /truncated .npy header/],
   ])('rejects %s with a message naming the problem', (_name, bytes, message) => {
     expect(() => parseNpy(bytes, 'bad.npy')).toThrow(InputError);
