@@ -89,7 +89,10 @@ export function makeBinning(dtype: DType, params: TileStatsParams): Binning {
     hi = Math.fround(hi + 0.5);
   }
   const halfWidth = Math.fround(Math.fround(hi * 0.5) - Math.fround(lo * 0.5));
-  return { bins: params.bins, lo, hi, span: 0, scale: Math.fround(params.bins / halfWidth) };
+  const scale = Math.fround(params.bins / halfWidth);
+  // A range too narrow for f32 (lo == hi even after widening, at 1e30 say): every value below hi
+  // goes to the first bin, hi itself to the last, the same on every backend.
+  return { bins: params.bins, lo, hi, span: 0, scale: Number.isFinite(scale) ? scale : 0 };
 }
 
 /** Bin of an integer, or -1 below the range, or `bins` above it. */

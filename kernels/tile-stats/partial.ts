@@ -21,7 +21,8 @@ export interface ChannelStats {
   finiteCount: number;
   mean: number;
   m2: number;
-  histogram: Uint32Array;
+  /** Counts per bin; doubles, so whole-array counts stay exact past 2^32 (to 2^53). */
+  histogram: Float64Array;
   /** Values below / above the histogram range (infinities included). */
   below: number;
   above: number;
@@ -44,7 +45,7 @@ export function emptyChannelStats(bins: number, isInteger: boolean): ChannelStat
     finiteCount: 0,
     mean: 0,
     m2: 0,
-    histogram: new Uint32Array(bins),
+    histogram: new Float64Array(bins),
     below: 0,
     above: 0,
   };
@@ -79,7 +80,7 @@ function maxIgnoringNaN(a: number, b: number): number {
 }
 
 export function mergeChannelStats(a: ChannelStats, b: ChannelStats): ChannelStats {
-  const histogram = new Uint32Array(a.histogram.length);
+  const histogram = new Float64Array(a.histogram.length);
   for (let bin = 0; bin < histogram.length; bin++) histogram[bin] = a.histogram[bin]! + b.histogram[bin]!;
   const finiteCount = a.finiteCount + b.finiteCount;
   let mean: number;

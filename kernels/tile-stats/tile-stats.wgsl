@@ -167,7 +167,14 @@ fn float_bin(x: f32, record: u32) {
   var bin = params.bins - 1u;
   if (x < params.float_hi) {
     let t = (x * 0.5 - params.float_lo * 0.5) * params.float_scale;
-    bin = min(u32(max(t, 0.0)), params.bins - 1u);
+    // Comparisons, not min/max, so a NaN or out-of-range t has a defined bin (as on the CPU).
+    if (t >= f32(params.bins - 1u)) {
+      bin = params.bins - 1u;
+    } else if (t > 0.0) {
+      bin = u32(t);
+    } else {
+      bin = 0u;
+    }
   }
   count_bin(bin, record, 1u);
 }

@@ -63,6 +63,7 @@ export function awkwardCases(): Case[] {
       view: make('f32', 40, 48, 1, (i, r) => (i % 48 < 30 ? Number.NaN : 10000 + Math.floor(r() * 8) / 1024)),
       tile: 16,
     },
+    { name: 'f32 constant 1e30 (range too narrow for f32)', view: make('f32', 9, 9, 1, () => 1e30), tile: 4 },
     { name: 'f32 all NaN', view: make('f32', 6, 6, 1, () => Number.NaN), tile: 4 },
     {
       name: 'f32 extremes',
