@@ -111,7 +111,7 @@ function u16TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsP
     let sum = 0;
     let sumSq = 0;
     let sinceFlush = 0;
-    const histogram = stats.histogram;
+    const histogram = new Uint32Array(binning.bins); // integer increments in the hot loop; a tile stays below 2^32
     let below = 0;
     let above = 0;
     for (let y = tile.y; y < tile.y + tile.height; y++) {
@@ -146,6 +146,7 @@ function u16TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsP
     stats.finiteMax = max;
     stats.below = below;
     stats.above = above;
+    stats.histogram.set(histogram);
     exactSum += BigInt(sum);
     exactSumSq += BigInt(sumSq);
     finishIntegerExact(stats, tile, exactSum, exactSumSq);
@@ -169,7 +170,7 @@ function f32TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsP
     let negInf = 0;
     let sum = 0;
     let sumSq = 0;
-    const histogram = stats.histogram;
+    const histogram = new Uint32Array(binning.bins); // integer increments in the hot loop; a tile stays below 2^32
     const hasHistogram = binning.bins > 0;
     const { lo, hi, scale } = binning;
     const loHalf = Math.fround(lo * 0.5);
@@ -220,6 +221,7 @@ function f32TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsP
       stats.m2 = Math.max(0, sumSq - (sum * sum) / finiteCount);
     }
     if (hasHistogram) {
+      stats.histogram.set(histogram);
       stats.below = below + negInf;
       stats.above = above + posInf;
     }
