@@ -20,7 +20,8 @@ export interface RunOptions {
   /** Square tile edge; fitted to the devices' limits when absent. */
   tile?: number;
   threads?: number;
-  onProgress?: (tilesDone: number, tilesTotal: number, bytesDone: number) => void;
+  /** Called as batches finish; `pass` counts from 1 (a kernel may make a first pass). */
+  onProgress?: (tilesDone: number, tilesTotal: number, bytesDone: number, pass: number) => void;
   targetBatchSeconds?: number;
 }
 
@@ -89,9 +90,11 @@ export async function runKernel<Params, Partial>(
     const runPass = async (passParams: Params) => {
       passes++;
       const job = { kernel, view, params: passParams };
+      const pass = passes;
+      const onProgress = options.onProgress;
       const scheduled = await scheduleTiles(devices, job, grid, {
         ...scheduleOptions,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(onProgress ? { onProgress: (done: number, total: number, bytes: number) => onProgress(done, total, bytes, pass) } : {}),
       });
       return { scheduled, whole: stitchPartials(scheduled.partials as Partial[], kernel.merge) };
     };
