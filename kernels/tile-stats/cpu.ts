@@ -73,7 +73,7 @@ function u8TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsPa
       sumSq += count * value * value;
       addToHistogram(stats, binning.bins === 0 ? 0 : integerBin(binning, value), binning.bins, count);
     }
-    finishInteger(stats, tile, sum, sumSq);
+    finishIntegerExact(stats, tile, BigInt(sum), BigInt(sumSq));
     result.push(stats);
   }
   return { channels: result };
@@ -247,10 +247,6 @@ function addToHistogram(stats: ChannelStats, bin: number, bins: number, count: n
   if (bin < 0) stats.below += count;
   else if (bin >= bins) stats.above += count;
   else stats.histogram[bin]! += count;
-}
-
-function finishInteger(stats: ChannelStats, tile: Tile, sum: number, sumSq: number): void {
-  finishIntegerExact(stats, tile, BigInt(sum), BigInt(sumSq));
 }
 
 function finishIntegerExact(stats: ChannelStats, tile: Tile, sum: bigint, sumSq: bigint): void {
