@@ -1,18 +1,24 @@
 import { UsageError } from '../src/errors.js';
 import { tileStatsKernel } from './tile-stats/kernel.js';
-import type { AnyReductionKernel } from './types.js';
+import type { AnyKernel } from './types.js';
 
 /** Every built-in kernel, by name. A new kernel is one folder plus one line here. */
-const KERNELS: readonly AnyReductionKernel[] = [tileStatsKernel];
+const KERNELS: readonly AnyKernel[] = [tileStatsKernel];
+
+export function builtinKernels(): readonly AnyKernel[] {
+  return KERNELS;
+}
 
 export function kernelNames(): string[] {
   return KERNELS.map((kernel) => kernel.name);
 }
 
-export function getKernel(name: string): AnyReductionKernel {
+export function getKernel(name: string): AnyKernel {
   const kernel = KERNELS.find((candidate) => candidate.name === name);
   if (!kernel) {
-    throw new UsageError(`unknown kernel '${name}': available kernels are ${kernelNames().join(', ')}`);
+    throw new UsageError(
+      `unknown kernel '${name}': built-in kernels are ${kernelNames().join(', ')} (or give a module path such as ./my-kernel.js)`,
+    );
   }
   return kernel;
 }

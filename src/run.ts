@@ -1,7 +1,7 @@
-import type { AnyReductionKernel } from '../kernels/types.js';
-import type { ArrayView } from './array/array-view.js';
-import { DTYPE_INFO } from './array/dtype.js';
-import type { Device } from './devices/device.js';
+import type { AnyKernel, AnyReductionKernel, OutputShape, ReduceWith } from '../kernels/types.js';
+import { allocateArray, type ArrayView } from './array/array-view.js';
+import { DTYPE_INFO, isDType } from './array/dtype.js';
+import type { BatchJob, Device } from './devices/device.js';
 import { openDevices, type DeviceSelection } from './devices/select.js';
 import { UsageError } from './errors.js';
 import { scheduleTiles, type BatchRecord, type DeviceRecord } from './scheduler/scheduler.js';
@@ -27,33 +27,66 @@ export interface RunOptions {
 
 export interface RunResult<Params = unknown, Partial = unknown> {
   kernel: string;
+  kind: 'reduction' | 'map';
   /** Parameters every tile ran with (after any first pass). */
   params: Params;
   array: { dtype: string; height: number; width: number; channels: number; bytes: number };
   grid: TileGrid;
-  /** One partial per tile, in tile order. */
+  /** Reductions: one partial per tile, in tile order (empty for maps). */
   partials: Partial[];
-  /** All partials stitched. */
+  /** Reductions: all partials stitched (undefined for maps). */
   whole: Partial;
+  /** Maps: the output array. */
+  output?: ArrayView;
   devices: DeviceRecord[];
   batches: BatchRecord[];
-  /** Passes over the data (2 when a first pass found a histogram range). */
+  /** Passes over the data (2 when a first pass found a histogram range or a normalisation's). */
   passes: number;
   seconds: number;
   notes: string[];
 }
 
+/** Checks a map kernel's declared output against the input it is given. */
+export function checkOutputShape(kernel: AnyKernel, view: ArrayView, shape: OutputShape): void {
+  const f = shape.factor;
+  const problems: string[] = [];
+  if (!isDType(shape.dtype)) problems.push(`dtype ${String(shape.dtype)} is not one of ${Object.keys(DTYPE_INFO).join(', ')}`);
+  if (!Number.isSafeInteger(f) || f < 1) problems.push(`factor must be a positive integer, got ${f}`);
+  else if (shape.height !== Math.ceil(view.height / f) || shape.width !== Math.ceil(view.width / f)) {
+    problems.push(
+      `output ${shape.height}x${shape.width} does not match the input ${view.height}x${view.width} at factor ${f} (expected ${Math.ceil(view.height / f)}x${Math.ceil(view.width / f)})`,
+    );
+  }
+  if (!Number.isSafeInteger(shape.channels) || shape.channels !== view.channels) {
+    problems.push(`output channels ${shape.channels} must equal the input's ${view.channels}`);
+  }
+  if (problems.length > 0) throw new UsageError(`kernel ${kernel.name} declares a wrong output size: ${problems.join('; ')}`);
+}
+
+/** Names a user kernel's file in its errors, so a failure points at the module that caused it. */
+function blameModule(kernel: AnyKernel, error: unknown): unknown {
+  const file = (kernel as { moduleFile?: string }).moduleFile;
+  if (file !== undefined && error instanceof Error && !error.message.includes(file)) {
+    error.message = `kernel module ${file}: ${error.message}`;
+  }
+  return error;
+}
+
 /**
- * The one library entry point: runs a reduction kernel over every tile of `view` on the chosen
- * devices and stitches the answer.
+ * The one library entry point: runs a kernel over every tile of `view` on the chosen devices.
+ * A reduction's partials are stitched into one answer; a map's tiles fill an output array.
  */
 export async function runKernel<Params, Partial>(
-  kernel: AnyReductionKernel,
+  kernel: AnyKernel,
   view: ArrayView,
   userParams: Params,
   options: RunOptions = {},
 ): Promise<RunResult<Params, Partial>> {
-  kernel.validateParams(view, userParams);
+  try {
+    kernel.validateParams(view, userParams);
+  } catch (error) {
+    throw blameModule(kernel, error);
+  }
   const opened = options.devices
     ? { devices: [...options.devices], notes: [] }
     : await openDevices(options.selection ?? { auto: true, kinds: [] }, {
@@ -61,49 +94,101 @@ export async function runKernel<Params, Partial>(
       });
   const ownsDevices = !options.devices;
   try {
-    const devices = opened.devices.filter((device) => device.supports(kernel));
-    if (devices.length === 0) {
-      throw new UsageError(
-        `none of the chosen devices (${opened.devices.map((d) => d.info.id).join(', ') || 'none'}) can run kernel ${kernel.name}`,
-      );
-    }
+    const devicesFor = (k: AnyKernel): Device[] => {
+      const usable = opened.devices.filter((device) => device.supports(k));
+      if (usable.length === 0) {
+        throw new UsageError(
+          `none of the chosen devices (${opened.devices.map((d) => d.info.id).join(', ') || 'none'}) can run kernel ${k.name}`,
+        );
+      }
+      return usable;
+    };
+    const devices = devicesFor(kernel);
     const bytesPerElement = DTYPE_INFO[view.dtype].bytesPerElement;
+    const halo = kernel.halo(view, userParams);
+    if (!Number.isSafeInteger(halo) || halo < 0) throw new UsageError(`kernel ${kernel.name} declares halo ${halo}: it must be a non-negative integer`);
+    const shape = kernel.kind === 'map' ? kernel.output(view, userParams) : undefined;
+    if (shape) checkOutputShape(kernel, view, shape);
+    const factor = shape?.factor ?? 1;
     const constraints = {
       rowBytes: view.width * view.channels * bytesPerElement,
-      halo: kernel.halo,
-      maxBandBytes: Math.min(...devices.map((device) => device.maxBandBytes)),
+      halo,
+      maxBandBytes: Math.min(...opened.devices.map((device) => device.maxBandBytes)),
     };
-    if (options.tile !== undefined) checkTileSize(Math.min(options.tile, view.height), constraints);
-    const tileEdge = options.tile ?? fitTileSize(constraints);
-    const grid = makeTileGrid(view.height, view.width, tileEdge, tileEdge, kernel.halo);
-    const resultBytes = grid.count * kernel.partialBytes(view, userParams);
-    if (resultBytes > MAX_RESULT_BYTES) {
-      throw new UsageError(
-        `${grid.count} tiles of ${kernel.name} results would take about ${(resultBytes / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_RESULT_BYTES / 2 ** 30} GiB tilerun keeps in memory: use a larger --tile or fewer --bins`,
-      );
+    if (options.tile !== undefined) {
+      checkTileSize(Math.min(options.tile, view.height), constraints);
+      if (options.tile % factor !== 0) {
+        throw new UsageError(`--tile ${options.tile} must be a multiple of ${kernel.name}'s factor ${factor}, so output blocks do not straddle tiles`);
+      }
     }
+    const fitted = fitTileSize(constraints);
+    const tileEdge = options.tile ?? Math.max(factor, fitted - (fitted % factor));
+    if (kernel.kind === 'reduction') {
+      const tileCount = makeTileGrid(view.height, view.width, tileEdge).count;
+      const resultBytes = tileCount * kernel.partialBytes(view, userParams);
+      if (resultBytes > MAX_RESULT_BYTES) {
+        throw new UsageError(
+          `${tileCount} tiles of ${kernel.name} results would take about ${(resultBytes / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_RESULT_BYTES / 2 ** 30} GiB tilerun keeps in memory: use a larger --tile or fewer --bins`,
+        );
+      }
+    }
+
     const started = performance.now();
     const scheduleOptions = {
       ...(options.targetBatchSeconds === undefined ? {} : { targetBatchSeconds: options.targetBatchSeconds }),
     };
     let passes = 0;
-    const runPass = async (passParams: Params) => {
+    let devicesRecord: DeviceRecord[] = [];
+    let batches: BatchRecord[] = [];
+
+    /** One pass over every tile: compiles on each device first, then schedules. */
+    const pass = async (job: BatchJob, grid: TileGrid, passDevices: Device[]) => {
       passes++;
-      const job = { kernel, view, params: passParams };
-      const pass = passes;
+      const passNumber = passes;
+      for (const device of passDevices) await device.prepare?.(job);
       const onProgress = options.onProgress;
-      const scheduled = await scheduleTiles(devices, job, grid, {
+      const scheduled = await scheduleTiles(passDevices, job, grid, {
         ...scheduleOptions,
-        ...(onProgress ? { onProgress: (done: number, total: number, bytes: number) => onProgress(done, total, bytes, pass) } : {}),
+        ...(onProgress ? { onProgress: (done: number, total: number, bytes: number) => onProgress(done, total, bytes, passNumber) } : {}),
       });
-      return { scheduled, whole: stitchPartials(scheduled.partials as Partial[], kernel.merge) };
+      devicesRecord = scheduled.devices;
+      batches = scheduled.batches;
+      return scheduled;
     };
-    const params: Params = kernel.prepare
-      ? ((await kernel.prepare(view, userParams, async (p: Params) => (await runPass(p)).whole)) as Params)
-      : userParams;
-    const { scheduled, whole } = await runPass(params);
+
+    /** Runs a reduction (with its own first pass, if any) over the whole array. */
+    const reduce: ReduceWith = async <P, R>(reduction: AnyReductionKernel, params: P): Promise<R> => {
+      const prepared = reduction.prepare ? ((await reduction.prepare(view, params, reduce)) as P) : params;
+      const reductionHalo = reduction.halo(view, prepared);
+      const grid = makeTileGrid(view.height, view.width, tileEdge, tileEdge, reductionHalo);
+      const job: BatchJob = {
+        kernel: reduction,
+        view,
+        params: prepared,
+        halo: reductionHalo,
+        ...(reduction.boundary ? { boundary: reduction.boundary(prepared) } : {}),
+      };
+      const scheduled = await pass(job, grid, devicesFor(reduction));
+      return stitchPartials(scheduled.partials as R[], reduction.merge);
+    };
+
+    let params = userParams;
+    if (kernel.prepare) params = (await kernel.prepare(view, userParams, reduce)) as Params;
+    const grid = makeTileGrid(view.height, view.width, tileEdge, tileEdge, halo);
+    const out = shape ? allocateArray(shape.dtype, shape.height, shape.width, shape.channels) : undefined;
+    const job: BatchJob = {
+      kernel,
+      view,
+      params,
+      halo,
+      ...(kernel.boundary ? { boundary: kernel.boundary(params) } : {}),
+      ...(out ? { out } : {}),
+    };
+    const scheduled = await pass(job, grid, devices);
+    const partials = kernel.kind === 'reduction' ? (scheduled.partials as Partial[]) : [];
     return {
       kernel: kernel.name,
+      kind: kernel.kind,
       params,
       array: {
         dtype: view.dtype,
@@ -113,16 +198,18 @@ export async function runKernel<Params, Partial>(
         bytes: view.height * view.width * view.channels * bytesPerElement,
       },
       grid,
-      partials: scheduled.partials as Partial[],
-      whole,
-      devices: scheduled.devices,
-      batches: scheduled.batches,
+      partials,
+      whole: (kernel.kind === 'reduction' ? stitchPartials(partials, kernel.merge) : undefined) as Partial,
+      ...(out ? { output: out } : {}),
+      devices: devicesRecord,
+      batches,
       passes,
       seconds: (performance.now() - started) / 1000,
       notes: opened.notes,
     };
+  } catch (error) {
+    throw blameModule(kernel, error);
   } finally {
     if (ownsDevices) await Promise.allSettled(opened.devices.map((device) => device.close()));
   }
 }
-

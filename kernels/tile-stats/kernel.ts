@@ -2,7 +2,7 @@ import type { ArrayView } from '../../src/array/array-view.js';
 import { DTYPE_INFO } from '../../src/array/dtype.js';
 import type { ReductionKernel } from '../types.js';
 import { tileStatsCpu } from './cpu.js';
-import { validateTileStatsParams, type TileStatsParams } from './params.js';
+import { DEFAULT_BINS, MAX_BINS, validateTileStatsParams, type TileStatsParams } from './params.js';
 import { mergeTileStats, type TileStatsPartial } from './partial.js';
 import { tileStatsWebGpu } from './webgpu.js';
 
@@ -12,15 +12,22 @@ import { tileStatsWebGpu } from './webgpu.js';
  */
 export const tileStatsKernel: ReductionKernel<TileStatsParams, TileStatsPartial> = {
   name: 'tile-stats',
+  kind: 'reduction',
   description: 'per-tile min, max, sum, sum of squares, mean, std, NaN count and histogram',
-  halo: 0,
+  params: [
+    { name: 'bins', type: 'integer', min: 0, max: MAX_BINS, default: DEFAULT_BINS, description: 'histogram bins (0 for none)' },
+    { name: 'range', type: 'range', description: "histogram range, inclusive (default: 0:255 for u8, else the data's min:max)" },
+  ],
+  tolerance:
+    'integer data: bit-identical on every backend; f32: counts, min, max, NaN/Inf and histograms identical, sums within 2e-5 x sum|x|, std within 2e-5 x the RMS deviation from the tile\'s first finite value',
+  halo: () => 0,
   validateParams: (view, params) => validateTileStatsParams(view.dtype, params),
 
-  async prepare(view: ArrayView, params: TileStatsParams, runPass) {
+  async prepare(view: ArrayView, params: TileStatsParams, reduce) {
     if (params.bins === 0 || params.range !== null) return params;
     if (view.dtype === 'u8') return { ...params, range: { lo: 0, hi: 255 } };
     // The histogram spans the data's range: a first pass without histogram finds it.
-    const whole = await runPass({ bins: 0, range: null });
+    const whole = await reduce(tileStatsKernel, { bins: 0, range: null });
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     for (const channel of whole.channels) {

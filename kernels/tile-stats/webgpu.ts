@@ -1,7 +1,7 @@
 import type { ArrayView } from '../../src/array/array-view.js';
 import type { Tile } from '../../src/tiling/tile.js';
 import { loadWgsl } from '../load-wgsl.js';
-import type { Band, WebGpuKernelParts } from '../types.js';
+import type { Band, WebGpuReductionParts } from '../types.js';
 import { makeBinning, type TileStatsParams } from './params.js';
 import { emptyChannelStats, momentsFromExactSums, type ChannelStats, type TileStatsPartial } from './partial.js';
 
@@ -18,7 +18,7 @@ const TWO_POW_160 = 2 ** 160;
  */
 export const F32_RELATIVE_TOLERANCE = 2e-5;
 
-export const tileStatsWebGpu: WebGpuKernelParts<TileStatsParams, TileStatsPartial> = {
+export const tileStatsWebGpu: WebGpuReductionParts<TileStatsParams, TileStatsPartial> = {
   shaderKey: (view) => `tile-stats:${view.dtype}`,
 
   shaderSource(view, _params, workgroupSize) {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { AnyReductionKernel } from '../../kernels/types.js';
+import { kernelRef } from '../../kernels/load-module.js';
+import type { AnyKernel } from '../../kernels/types.js';
 import { UsageError } from '../errors.js';
 import type { Tile } from '../tiling/tile.js';
 import type { CpuBatchTask } from './cpu-worker.js';
@@ -52,16 +53,17 @@ export class CpuPoolDevice implements Device {
     };
   }
 
-  supports(kernel: AnyReductionKernel): boolean {
+  supports(kernel: AnyKernel): boolean {
     return typeof kernel.cpu === 'function';
   }
 
   async run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]> {
     const task: CpuBatchTask = {
-      kernel: job.kernel.name,
+      kernel: kernelRef(job.kernel),
       view: job.view,
       tiles: [...tiles],
       params: job.params,
+      ...(job.out ? { out: job.out } : {}),
     };
     return (await this.pool.run(task)) as unknown[];
   }

@@ -1,9 +1,10 @@
-import type { AnyReductionKernel } from '../../kernels/types.js';
+import type { BoundaryMode } from '../../kernels/boundary.js';
+import type { AnyKernel } from '../../kernels/types.js';
 import type { ArrayView } from '../array/array-view.js';
 import type { Tile } from '../tiling/tile.js';
 
-export type DeviceKind = 'cpu' | 'webgpu';
-export const DEVICE_KINDS: readonly DeviceKind[] = ['cpu', 'webgpu'];
+export type DeviceKind = 'cpu' | 'webgpu' | 'gpujs';
+export const DEVICE_KINDS: readonly DeviceKind[] = ['cpu', 'webgpu', 'gpujs'];
 
 /** What a device says about itself (`tilerun devices` prints this). */
 export interface DeviceInfo {
@@ -24,14 +25,20 @@ export interface DeviceInfo {
 
 /** Everything a device needs to run batches of one job. */
 export interface BatchJob {
-  readonly kernel: AnyReductionKernel;
+  readonly kernel: AnyKernel;
   readonly view: ArrayView;
   readonly params: unknown;
+  /** The kernel's halo for these parameters (the grid's). */
+  readonly halo: number;
+  /** How a kernel with a halo sees outside the array. */
+  readonly boundary?: BoundaryMode;
+  /** Map kernels: the shared output array each tile writes its region of. */
+  readonly out?: ArrayView;
 }
 
 /**
  * One backend. The rest of tilerun never branches on which device it holds: it asks what a
- * device supports, hands it batches of tiles and gets one partial per tile back, in tile order.
+ * device supports, hands it batches of tiles and gets one partial (or output region) per tile back, in tile order.
  */
 export interface Device {
   readonly info: DeviceInfo;
@@ -42,7 +49,13 @@ export interface Device {
    * uploads whole rows into one storage binding. Infinity where there is no such limit.
    */
   readonly maxBandBytes: number;
-  supports(kernel: AnyReductionKernel): boolean;
+  supports(kernel: AnyKernel): boolean;
+  /** Optional work before a pass starts (compiling its shader), so errors come before any tile runs. */
+  prepare?(job: BatchJob): Promise<void>;
+  /**
+   * Runs one batch. Reductions: one partial per tile, in tile order. Maps: each tile's output
+   * region is written into job.out and the result holds one null per tile.
+   */
   run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]>;
   close(): Promise<void>;
 }

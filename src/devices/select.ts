@@ -1,5 +1,6 @@
 import { DeviceError, UsageError } from '../errors.js';
 import { CpuPoolDevice } from './cpu-pool.js';
+import { GpuJsDevice } from './gpujs.js';
 import { DEVICE_KINDS, type Device, type DeviceKind } from './device.js';
 import { preferredAdapter, probeWebGpu, WEBGPU_INSTALL_HINT } from './webgpu-probe.js';
 import { WebGpuDevice } from './webgpu.js';
@@ -10,7 +11,7 @@ export interface DeviceSelection {
   readonly kinds: readonly DeviceKind[];
 }
 
-export const DEVICE_CHOICES = `auto, ${DEVICE_KINDS.join(', ')}, or a comma-separated list such as cpu,webgpu`;
+export const DEVICE_CHOICES = `auto, ${DEVICE_KINDS.join(', ')}, or a comma-separated list such as cpu,webgpu,gpujs`;
 
 export function parseDeviceSelection(text: string): DeviceSelection {
   const names = text.split(',').map((name) => name.trim().toLowerCase());
@@ -25,6 +26,16 @@ export function parseDeviceSelection(text: string): DeviceSelection {
   return { auto: false, kinds };
 }
 
+/** gpu.js reaches a GPU in Node only through the optional `gl` (headless-gl) package. */
+function hasHeadlessGl(): boolean {
+  try {
+    import.meta.resolve('gl');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface OpenedDevices {
   devices: Device[];
   /** Why a device was left out (auto only), for the run's notes. */
@@ -36,7 +47,8 @@ export interface OpenDeviceOptions {
 }
 
 /**
- * Opens the devices a run uses. 'auto' takes the CPU pool and the first hardware WebGPU adapter; a
+ * Opens the devices a run uses. 'auto' takes the CPU pool, the first hardware WebGPU adapter and
+ * gpu.js where headless-gl gives it a GL context; a
  * software adapter (lavapipe, SwiftShader, llvmpipe GL) runs on the same cores as the pool, so
  * counting it as more hardware would only add overhead: it runs only when asked for by name.
  */
@@ -60,6 +72,15 @@ export async function openDevices(selection: DeviceSelection, options: OpenDevic
       } else {
         devices.push(await WebGpuDevice.fromAdapter(adapter, `webgpu:${adapter.backend}`));
       }
+    }
+    if (selection.kinds.includes('gpujs')) {
+      devices.push(await GpuJsDevice.open());
+    } else if (selection.auto && hasHeadlessGl()) {
+      const gpujs = await GpuJsDevice.open();
+      if (gpujs.info.software) {
+        notes.push(`gpu.js runs as ${gpujs.info.backend} on the CPU cores: left out by auto (use --devices gpujs to include it)`);
+        await gpujs.close();
+      } else devices.push(gpujs);
     }
     if (selection.auto || selection.kinds.includes('cpu')) {
       devices.push(new CpuPoolDevice({ ...(options.threads === undefined ? {} : { threads: options.threads }) }));

@@ -1,8 +1,8 @@
-import type { AnyReductionKernel, Band } from '../../kernels/types.js';
-import type { ArrayView } from '../array/array-view.js';
-import { DTYPE_INFO } from '../array/dtype.js';
+import type { AnyKernel } from '../../kernels/types.js';
+import { outputBlock, writeBlock } from '../array/output-block.js';
 import { DeviceError, UsageError } from '../errors.js';
-import { haloRegion, type Tile } from '../tiling/tile.js';
+import type { Tile } from '../tiling/tile.js';
+import { bandOf, copyBand } from './band.js';
 import type { BatchJob, Device, DeviceInfo } from './device.js';
 import { preferredAdapter, probeWebGpu, WEBGPU_INSTALL_HINT, type ProbedAdapter, type WebGpuBackend } from './webgpu-probe.js';
 
@@ -103,23 +103,26 @@ export class WebGpuDevice implements Device {
     return new WebGpuDevice(device, probed, granted, id);
   }
 
-  supports(kernel: AnyReductionKernel): boolean {
+  supports(kernel: AnyKernel): boolean {
     return kernel.webgpu !== undefined;
+  }
+
+  /** Compiles the job's pipeline before the run starts, so a WGSL error stops it before any tile. */
+  async prepare(job: BatchJob): Promise<void> {
+    await this.pipeline(job);
   }
 
   async run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]> {
     if (this.lostReason !== null) throw new DeviceError(`WebGPU device lost: ${this.lostReason}`);
-    const parts = job.kernel.webgpu;
-    if (!parts) throw new DeviceError(`kernel ${job.kernel.name} has no WGSL implementation`);
+    if (!job.kernel.webgpu) throw new DeviceError(`kernel ${job.kernel.name} has no WGSL implementation`);
     const pipeline = await this.pipeline(job);
     const slot = await this.acquireSlot();
     try {
-      const partials: unknown[] = [];
-      const recordBytesPerTile = job.view.channels * parts.recordWords(job.view, job.params) * 4;
-      for (const group of this.splitToFit(job.view, tiles, recordBytesPerTile)) {
-        partials.push(...(await this.runGroup(job, group, pipeline, slot)));
+      const results: unknown[] = [];
+      for (const group of this.splitToFit(job, tiles)) {
+        results.push(...(await this.runGroup(job, group, pipeline, slot)));
       }
-      return partials;
+      return results;
     } finally {
       this.releaseSlot(slot);
     }
@@ -132,73 +135,100 @@ export class WebGpuDevice implements Device {
     this.device.destroy();
   }
 
+  /** Output bytes one tile needs: its records (reductions) or its output block (maps). */
+  private outputBytes(job: BatchJob, tile: Tile): number {
+    const { kernel, view, params } = job;
+    if (kernel.kind === 'reduction') return view.channels * kernel.webgpu!.recordWords(view, params) * 4;
+    const block = outputBlock(tile, kernel.output(view, params));
+    return block.height * block.width * view.channels * 4;
+  }
+
   /**
-   * Splits a batch so each dispatch's band and its output records each fit one storage binding,
-   * and its tiles one dispatch dimension.
+   * Splits a batch so each dispatch's band and its output each fit one storage binding, and its
+   * tiles one dispatch dimension.
    */
-  private splitToFit(view: ArrayView, tiles: readonly Tile[], recordBytesPerTile: number): Tile[][] {
+  private splitToFit(job: BatchJob, tiles: readonly Tile[]): Tile[][] {
+    const { view, halo } = job;
     const limit = this.info.limits!;
     const maxBand = Math.min(limit.maxStorageBufferBindingSize!, limit.maxBufferSize!);
-    const maxTiles = Math.min(limit.maxComputeWorkgroupsPerDimension!, Math.floor(maxBand / recordBytesPerTile));
-    if (maxTiles < 1) {
-      throw new DeviceError(`one tile's output (${recordBytesPerTile} bytes) exceeds this adapter's storage binding limit of ${maxBand} bytes`);
-    }
+    const maxTiles = limit.maxComputeWorkgroupsPerDimension!;
     const groups: Tile[][] = [];
     let current: Tile[] = [];
-    let y0 = 0;
-    let y1 = 0;
+    let outputBytes = 0;
     for (const tile of tiles) {
-      const single = bandOf(view, [tile]);
+      const single = bandOf(view, [tile], halo);
+      const tileOutput = this.outputBytes(job, tile);
       if (single.byteEnd - single.byteStart > maxBand) {
         throw new UsageError(
           `tile ${tile.index} needs ${single.byteEnd - single.byteStart} bytes of rows, more than this adapter's storage binding limit of ${maxBand} bytes; use a smaller --tile`,
         );
       }
-      const grownY0 = Math.min(y0, single.y0);
-      const grownY1 = Math.max(y1, single.y1);
-      const grown = bandOfRows(view, grownY0, grownY1);
-      const grownBytes = grown.byteEnd - grown.byteStart;
-      if (current.length > 0 && (grownBytes > maxBand || current.length >= maxTiles)) {
-        groups.push(current);
-        current = [tile];
-        y0 = single.y0;
-        y1 = single.y1;
-      } else {
-        current.push(tile);
-        y0 = current.length === 1 ? single.y0 : grownY0;
-        y1 = current.length === 1 ? single.y1 : grownY1;
+      if (tileOutput > maxBand) {
+        throw new UsageError(`one tile's output (${tileOutput} bytes) exceeds this adapter's storage binding limit of ${maxBand} bytes; use a smaller --tile`);
       }
+      const grown = bandOf(view, [...current, tile], halo);
+      if (
+        current.length > 0 &&
+        (grown.byteEnd - grown.byteStart > maxBand || current.length >= maxTiles || outputBytes + tileOutput > maxBand)
+      ) {
+        groups.push(current);
+        current = [];
+        outputBytes = 0;
+      }
+      current.push(tile);
+      outputBytes += tileOutput;
     }
     if (current.length > 0) groups.push(current);
     return groups;
   }
 
   private async runGroup(job: BatchJob, tiles: Tile[], pipeline: GPUComputePipeline, slot: Slot): Promise<unknown[]> {
-    const parts = job.kernel.webgpu!;
-    const { view, params } = job;
-    const band = bandOf(view, tiles);
+    const { kernel, view, params, halo } = job;
+    const band = bandOf(view, tiles, halo);
     const bandBytes = band.byteEnd - band.byteStart;
-    const recordWords = parts.recordWords(view, params);
-    const recordBytes = tiles.length * view.channels * recordWords * 4;
 
     // Dawn's writeBuffer crashes on views of a SharedArrayBuffer: stage through a plain buffer.
     if (slot.staging.byteLength < bandBytes) slot.staging = new ArrayBuffer(nextPowerOfTwo(bandBytes));
-    new Uint8Array(slot.staging, 0, bandBytes).set(new Uint8Array(view.buffer, view.byteOffset + band.byteStart, bandBytes));
+    copyBand(view, band, halo, job.boundary, new Uint8Array(slot.staging, 0, bandBytes));
 
-    const descriptors = new Uint32Array(tiles.length * 4);
-    tiles.forEach((tile, i) => descriptors.set([tile.y - band.y0, tile.x, tile.height, tile.width], i * 4));
+    let descriptors: Uint32Array;
+    let outputBytes: number;
+    let dispatch: [number, number];
+    let uniformData: ArrayBuffer;
+    if (kernel.kind === 'reduction') {
+      const recordWords = kernel.webgpu!.recordWords(view, params);
+      outputBytes = tiles.length * view.channels * recordWords * 4;
+      descriptors = new Uint32Array(tiles.length * 4);
+      tiles.forEach((tile, i) => descriptors.set([tile.y - band.y0, tile.x, tile.height, tile.width], i * 4));
+      dispatch = [tiles.length, view.channels];
+      uniformData = kernel.webgpu!.uniforms(view, params, band, tiles.length);
+    } else {
+      const shape = kernel.output(view, params);
+      descriptors = new Uint32Array(tiles.length * 8);
+      let offset = 0;
+      let largest = 0;
+      tiles.forEach((tile, i) => {
+        const block = outputBlock(tile, shape);
+        const words = block.height * block.width * view.channels;
+        descriptors.set([tile.y - band.y0, tile.x, tile.height, tile.width, offset, block.height, block.width, 0], i * 8);
+        offset += words;
+        largest = Math.max(largest, words);
+      });
+      outputBytes = offset * 4;
+      dispatch = [Math.min(65535, Math.ceil(largest / this.workgroupSize)), tiles.length];
+      uniformData = kernel.webgpu!.uniforms(view, params, band, tiles.length);
+    }
 
-    const readback = await this.scoped(`the ${job.kernel.name} batch`, () => {
+    const readback = await this.scoped(`the ${kernel.name} batch`, () => {
       const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
       const data = (slot.data = this.ensureBuffer(slot.data, bandBytes, storage));
       const tileBuffer = (slot.tiles = this.ensureBuffer(slot.tiles, descriptors.byteLength, storage));
-      const records = (slot.records = this.ensureBuffer(slot.records, recordBytes, storage | GPUBufferUsage.COPY_SRC));
+      const records = (slot.records = this.ensureBuffer(slot.records, outputBytes, storage | GPUBufferUsage.COPY_SRC));
       const readback = (slot.readback = this.ensureBuffer(
         slot.readback,
-        recordBytes,
+        outputBytes,
         GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
       ));
-      const uniformData = parts.uniforms(view, params, band, tiles.length);
       const uniforms = (slot.uniforms = this.ensureBuffer(
         slot.uniforms,
         uniformData.byteLength,
@@ -212,36 +242,43 @@ export class WebGpuDevice implements Device {
       const bindGroup = this.device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
         entries: [
-          { binding: 0, resource: { buffer: data, size: bandBytes } },
+          { binding: 0, resource: { buffer: data, size: Math.max(4, bandBytes) } },
           { binding: 1, resource: { buffer: tileBuffer, size: descriptors.byteLength } },
-          { binding: 2, resource: { buffer: records, size: recordBytes } },
+          { binding: 2, resource: { buffer: records, size: outputBytes } },
           { binding: 3, resource: { buffer: uniforms, size: uniformData.byteLength } },
         ],
       });
       const encoder = this.device.createCommandEncoder();
-      encoder.clearBuffer(records, 0, recordBytes);
+      encoder.clearBuffer(records, 0, outputBytes);
       const pass = encoder.beginComputePass();
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(tiles.length, view.channels);
+      pass.dispatchWorkgroups(dispatch[0], dispatch[1]);
       pass.end();
-      encoder.copyBufferToBuffer(records, 0, readback, 0, recordBytes);
+      encoder.copyBufferToBuffer(records, 0, readback, 0, outputBytes);
       queue.submit([encoder.finish()]);
       return readback;
     });
 
     try {
-      await readback.mapAsync(GPUMapMode.READ, 0, recordBytes);
+      await readback.mapAsync(GPUMapMode.READ, 0, outputBytes);
     } catch (error) {
       throw new DeviceError(
         `WebGPU readback failed${this.lostReason ? ` (device lost: ${this.lostReason})` : ''}: ${String(error)}`,
       );
     }
-    const words = new Uint32Array(readback.getMappedRange(0, recordBytes).slice(0));
+    const bytes = readback.getMappedRange(0, outputBytes).slice(0);
     readback.unmap();
 
-    const tileWords = view.channels * recordWords;
-    return tiles.map((tile, i) => parts.decode(words.subarray(i * tileWords, (i + 1) * tileWords), tile, view, params));
+    if (kernel.kind === 'map') {
+      const values = new Float32Array(bytes);
+      const shape = kernel.output(view, params);
+      tiles.forEach((tile, i) => writeBlock(job.out!, outputBlock(tile, shape), values.subarray(descriptors[i * 8 + 4]!)));
+      return tiles.map(() => null);
+    }
+    const words = new Uint32Array(bytes);
+    const tileWords = words.length / tiles.length;
+    return tiles.map((tile, i) => kernel.webgpu!.decode(words.subarray(i * tileWords, (i + 1) * tileWords), tile, view, params));
   }
 
   /**
@@ -330,28 +367,6 @@ export class WebGpuDevice implements Device {
     if (waiter) waiter(slot);
     else this.freeSlots.push(slot);
   }
-}
-
-/** The whole rows a set of tiles (with halos) covers, widened to 4-byte alignment. */
-export function bandOf(view: ArrayView, tiles: readonly Tile[]): Band {
-  let y0 = Number.POSITIVE_INFINITY;
-  let y1 = 0;
-  for (const tile of tiles) {
-    const region = haloRegion(tile, view.height, view.width);
-    y0 = Math.min(y0, region.y0);
-    y1 = Math.max(y1, region.y1);
-  }
-  return bandOfRows(view, y0, y1);
-}
-
-/** Rows y0 .. y1-1 as an upload band, widened to 4-byte alignment. */
-export function bandOfRows(view: ArrayView, y0: number, y1: number): Band {
-  const bytesPerElement = DTYPE_INFO[view.dtype].bytesPerElement;
-  const rowBytes = view.width * view.channels * bytesPerElement;
-  const start = y0 * rowBytes;
-  const byteStart = Math.floor(start / 4) * 4;
-  const byteEnd = Math.ceil((y1 * rowBytes) / 4) * 4;
-  return { y0, y1, byteStart, byteEnd, headElements: (start - byteStart) / bytesPerElement };
 }
 
 function nextPowerOfTwo(n: number): number {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { allocateArray } from '../../src/array/array-view.js';
-import { bandOf } from '../../src/devices/webgpu.js';
+import type { BoundaryName } from '../../kernels/boundary.js';
+import { allocateArray, arrayFromElements } from '../../src/array/array-view.js';
+import { bandOf, copyBand } from '../../src/devices/band.js';
 import { makeTileGrid, tileAt, tileRange } from '../../src/tiling/tile-grid.js';
 
 describe('bandOf: the rows a WebGPU batch uploads', () => {
@@ -18,10 +19,26 @@ describe('bandOf: the rows a WebGPU batch uploads', () => {
     expect(band.byteEnd).toBe(4 * 5 * 3 * 2);
   });
 
-  it('includes halos, clipped to the array', () => {
-    const view = allocateArray('f32', 20, 4, 1);
-    const grid = makeTileGrid(20, 4, 5, 4, 2);
-    expect(bandOf(view, [tileAt(grid, 0)])).toMatchObject({ y0: 0, y1: 7 });
-    expect(bandOf(view, [tileAt(grid, 3)])).toMatchObject({ y0: 13, y1: 20 });
+  it('with a halo, gathers rows past the array edge (the boundary mode fills them)', () => {
+    const view = allocateArray('u8', 20, 3, 1);
+    const grid = makeTileGrid(20, 3, 5, 3, 2);
+    // 3-byte rows are padded to 4 bytes each, so a shader can index rows by words.
+    expect(bandOf(view, [tileAt(grid, 0)], 2)).toEqual({ y0: -2, y1: 7, byteStart: 0, byteEnd: 36, headElements: 0 });
+    expect(bandOf(view, [tileAt(grid, 3)], 2)).toMatchObject({ y0: 13, y1: 22 });
+  });
+
+  it('copies gathered rows under each boundary mode', () => {
+    const view = arrayFromElements('u8', 3, 1, 1, [10, 20, 30]);
+    const grid = makeTileGrid(3, 1, 3, 1, 2);
+    const band = bandOf(view, [tileAt(grid, 0)], 2);
+    const rows = (mode: BoundaryName): number[] => {
+      const target = new Uint8Array(band.byteEnd);
+      copyBand(view, band, 2, { mode, value: 0 }, target);
+      return Array.from({ length: 7 }, (_, r) => target[r * 4]!);
+    };
+    expect(rows('reflect')).toEqual([20, 10, 10, 20, 30, 30, 20]);
+    expect(rows('nearest')).toEqual([10, 10, 10, 20, 30, 30, 30]);
+    expect(rows('periodic')).toEqual([20, 30, 10, 20, 30, 10, 20]);
+    expect(rows('constant')).toEqual([0, 0, 10, 20, 30, 0, 0]);
   });
 });

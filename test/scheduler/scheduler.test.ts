@@ -32,7 +32,7 @@ class PacedDevice implements Device {
       throw new Error(`injected failure on tile ${tiles[0]!.index}`);
     }
     this.seen.push(...tiles.map((tile) => tile.index));
-    return job.kernel.cpu(job.view, tiles, job.params);
+    return tileStatsKernel.cpu(job.view, tiles, job.params as { bins: number; range: null });
   }
   async close(): Promise<void> {}
 }
@@ -40,7 +40,7 @@ class PacedDevice implements Device {
 function job(): { job: BatchJob; grid: ReturnType<typeof makeTileGrid> } {
   const view = allocateArray('u8', 64, 64, 1);
   elementsOf(view).forEach((_, i, data) => (data[i] = i % 251));
-  return { job: { kernel: tileStatsKernel, view, params: { bins: 0, range: null } }, grid: makeTileGrid(64, 64, 4) };
+  return { job: { kernel: tileStatsKernel, view, params: { bins: 0, range: null }, halo: 0 }, grid: makeTileGrid(64, 64, 4) };
 }
 
 describe('scheduleTiles', () => {
