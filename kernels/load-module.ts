@@ -4,7 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { UsageError } from '../src/errors.js';
 import { getKernel } from './index.js';
 import type { ParamSpec } from './params.js';
-import type { AnyKernel } from './types.js';
+import type { ArrayView } from '../src/array/array-view.js';
+import { runGpuJsMap, type GpuJsMapSpec } from './map-support/map-gpujs.js';
+import { mapShaderSource, mapUniforms } from './map-support/map-webgpu.js';
+import type { AnyKernel, AnyMapKernel } from './types.js';
 
 /** Where a worker finds a kernel: a built-in by name, or a user's module by absolute path. */
 export type KernelRef = { readonly name: string } | { readonly moduleFile: string };
@@ -99,6 +102,13 @@ export function checkKernelShape(value: unknown, path: string): UserKernel {
   }
   if (k.kind === 'reduction' && !isFunction(k.merge)) fail(path, 'a reduction needs merge(a, b)');
   if (k.kind === 'map' && k.output !== undefined && !isFunction(k.output)) fail(path, 'output must be a function (view, params) => shape');
+  if (k.wgsl !== undefined && (k.kind !== 'map' || typeof k.wgsl !== 'string')) {
+    fail(path, 'wgsl (a WGSL compute function as a string) is for map kernels; reductions give webgpu parts');
+  }
+  if (k.gpujsFunction !== undefined && (k.kind !== 'map' || !isFunction(k.gpujsFunction))) {
+    fail(path, 'gpujsFunction (a gpu.js kernel function) is for map kernels; reductions give gpujs.run');
+  }
+  if (k.extra !== undefined && !isFunction(k.extra)) fail(path, 'extra must be a function (view, params) => number[]');
   if (k.webgpu !== undefined) {
     const w = k.webgpu as Record<string, unknown>;
     const needed = k.kind === 'map' ? ['shaderSource', 'uniforms'] : ['shaderSource', 'uniforms', 'recordWords', 'decode'];
@@ -111,19 +121,58 @@ export function checkKernelShape(value: unknown, path: string): UserKernel {
 
   const name = k.name as string;
   const webgpu = k.webgpu as Record<string, unknown> | undefined;
+  const haloOf = isFunction(halo) ? (halo as AnyKernel['halo']) : () => halo as number;
+  const simple = k.kind === 'map' ? simpleMapParts(k, path, haloOf) : {};
   return {
     ...(k as object),
     name,
     description: typeof k.description === 'string' ? k.description : `user kernel ${name}`,
     params: params as ParamSpec[],
     tolerance: typeof k.tolerance === 'string' ? k.tolerance : 'as stated by the kernel module',
-    halo: isFunction(halo) ? (halo as AnyKernel['halo']) : () => halo as number,
+    halo: haloOf,
     validateParams: isFunction(k.validateParams) ? k.validateParams : () => undefined,
     ...(k.kind === 'reduction' && !isFunction(k.partialBytes) ? { partialBytes: () => 1024 } : {}),
     ...(k.kind === 'map' && k.output === undefined
       ? { output: (view: { dtype: string; height: number; width: number; channels: number }) => ({ dtype: view.dtype, height: view.height, width: view.width, channels: view.channels, factor: 1 }) }
       : {}),
     ...(webgpu && !isFunction(webgpu.shaderKey) ? { webgpu: { ...webgpu, shaderKey: () => `${path}:${name}` } } : {}),
+    ...simple,
     moduleFile: path,
   } as unknown as UserKernel;
+}
+
+/**
+ * The short form of a map kernel's GPU parts: `wgsl`, the WGSL `compute` function the shared map
+ * prelude calls (see kernels/map-support/map-prelude.wgsl), and `gpujsFunction`, a gpu.js kernel
+ * function (see kernels/map-support/map-gpujs.ts); `extra(view, params)` gives both their numbers.
+ */
+function simpleMapParts(k: Record<string, unknown>, path: string, halo: AnyKernel['halo']): Partial<AnyMapKernel> {
+  const extra = k.extra as ((view: ArrayView, params: unknown) => number[]) | undefined;
+  const boundary = k.boundary as AnyMapKernel['boundary'];
+  const parts: { -readonly [K in 'webgpu' | 'gpujs']?: NonNullable<AnyMapKernel[K]> } = {};
+  if (typeof k.wgsl === 'string') {
+    const wgsl = k.wgsl;
+    parts.webgpu = {
+      shaderKey: (view) => `${path}:${view.dtype}:${view.channels}`,
+      shaderSource: (view, _params, workgroupSize) => mapShaderSource(view, workgroupSize, wgsl),
+      uniforms: (view, params, band) => mapUniforms(view, band, halo(view, params), extra?.(view, params) ?? []),
+    };
+  }
+  if (isFunction(k.gpujsFunction)) {
+    const fn = k.gpujsFunction as GpuJsMapSpec['fn'];
+    const output = k.output as AnyMapKernel['output'] | undefined;
+    parts.gpujs = {
+      run(context, view, tiles, params, out) {
+        runGpuJsMap(context, view, tiles, out, {
+          key: `${path}:${view.dtype}`,
+          fn,
+          halo: halo(view, params),
+          ...(boundary ? { boundary: boundary(params) } : {}),
+          shape: output ? output(view, params) : { dtype: view.dtype, height: view.height, width: view.width, channels: view.channels, factor: 1 },
+          extra: extra?.(view, params) ?? [],
+        });
+      },
+    };
+  }
+  return parts;
 }
