@@ -7,6 +7,8 @@ import { encodeNpy } from '../io/npy.js';
 import { readInput, ACCEPTED_INPUTS } from '../io/read-input.js';
 import { demoSample } from './demo-sample.js';
 import { devicesJson, formatDevices, listDevices } from './devices-command.js';
+import { formatKernels, kernelsJson } from './kernels-command.js';
+import { runCommand, type RunFlags } from './run-command.js';
 import { parsePositiveInteger } from './options.js';
 import { checkOutputPath } from './output-path.js';
 import { emitStats, parseStatsFlags, runStats, type StatsFlags } from './stats-command.js';
@@ -38,7 +40,7 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('tilerun')
-    .description('Run microtask compute kernels over tiles of large arrays on every device this machine has (WebGPU and CPU worker threads).')
+    .description('Run microtask compute kernels over tiles of large arrays on every device this machine has (WebGPU, gpu.js and CPU worker threads).')
     .version(version())
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError('(run tilerun --help for usage)')
@@ -67,6 +69,30 @@ export function buildProgram(): Command {
     if (flags.save !== undefined) await writeFileAtomic(flags.save, encodeNpy(view));
     await emitStats(await runStats(view, 'demo sample', options), options);
   });
+
+  program
+    .command('run')
+    .description(`run a kernel over an input file (${ACCEPTED_INPUTS}): a built-in by name (see tilerun kernels) or your own module by path`)
+    .argument('<kernel>', "a built-in kernel's name, or a kernel module such as ./my-kernel.js (or give --kernel and only the input)")
+    .argument('[input]', 'input file')
+    .option('--kernel <module>', 'a kernel module (.js, .mjs, .ts) to run instead of a built-in')
+    .option('-p, --param <name=value>', 'a kernel parameter (repeatable; tilerun kernels lists them)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('-o, --out <file>', 'write the result: an array (.npy, .png, .tif) for map kernels, .json for reductions (atomically)')
+    .option('--tile <size>', 'square tile edge in pixels (default: 512, fitted to the devices\' limits)')
+    .option('--devices <list>', `devices to run on: ${DEVICE_CHOICES}`, 'auto')
+    .option('--threads <n>', 'CPU worker threads (default: all cores)')
+    .option('--json', 'print the result (reductions) or a run report (maps) as JSON on stdout')
+    .action(async (first: string, second: string | undefined, flags: RunFlags) => {
+      await runCommand(first, second, flags);
+    });
+
+  program
+    .command('kernels')
+    .description('list the built-in kernels, their backends and parameters')
+    .option('--json', 'print as JSON')
+    .action((flags: { json?: boolean }) => {
+      process.stdout.write((flags.json ? kernelsJson() : formatKernels()) + '\n');
+    });
 
   program
     .command('devices')

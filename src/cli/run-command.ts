@@ -1,0 +1,188 @@
+import { getKernel } from '../../kernels/index.js';
+import { loadKernelModule, looksLikeModulePath } from '../../kernels/load-module.js';
+import { parseParams } from '../../kernels/params.js';
+import { tileStatsDocument, type TileStatsRun } from '../../kernels/tile-stats/output.js';
+import type { AnyKernel } from '../../kernels/types.js';
+import type { ArrayView } from '../array/array-view.js';
+import { parseDeviceSelection, type DeviceSelection } from '../devices/select.js';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { toJson } from '../io/json.js';
+import { readInput } from '../io/read-input.js';
+import { ARRAY_EXTENSIONS, checkArrayFormat, writeArray } from '../io/write-array.js';
+import { checkOutputPath, } from './output-path.js';
+import { parsePositiveInteger } from './options.js';
+import { checkOutputShape, runKernel, type RunResult } from '../run.js';
+import { formatBytes } from './format.js';
+import { terminalProgress } from './progress.js';
+import { tileStatsSummary } from './tile-stats-summary.js';
+
+/** The flags of `tilerun run` as commander hands them over. */
+export interface RunFlags {
+  kernel?: string;
+  param: string[];
+  out?: string;
+  tile?: string;
+  devices: string;
+  threads?: string;
+  json?: boolean;
+}
+
+interface RunCommandOptions {
+  kernel: AnyKernel;
+  kernelArgument: string;
+  input: string;
+  params: Record<string, unknown>;
+  out?: string;
+  tile?: number;
+  threads?: number;
+  selection: DeviceSelection;
+  json: boolean;
+}
+
+/** A built-in kernel by name, or a user's module by path. */
+export async function resolveKernel(text: string): Promise<AnyKernel> {
+  return looksLikeModulePath(text) ? loadKernelModule(text) : getKernel(text);
+}
+
+/**
+ * Checks everything that can be checked before reading the input: the kernel (a module is
+ * imported and its shape checked), its parameters, the flags and the output path.
+ */
+export async function parseRunArguments(first: string, second: string | undefined, flags: RunFlags): Promise<RunCommandOptions> {
+  let kernelArgument: string;
+  let input: string;
+  if (flags.kernel !== undefined) {
+    if (second !== undefined) throw new UsageError(`with --kernel ${flags.kernel}, give only the input file (got '${first}' and '${second}')`);
+    kernelArgument = flags.kernel;
+    input = first;
+  } else {
+    if (second === undefined) throw new UsageError(`missing input file: tilerun run <kernel> <input> (or --kernel ./module.js <input>)`);
+    kernelArgument = first;
+    input = second;
+  }
+  const kernel = await resolveKernel(kernelArgument);
+  const params = parseParams(kernel.name, kernel.params, flags.param);
+  const options: RunCommandOptions = {
+    kernel,
+    kernelArgument,
+    input,
+    params,
+    selection: parseDeviceSelection(flags.devices),
+    json: flags.json === true,
+  };
+  if (flags.tile !== undefined) options.tile = parsePositiveInteger('--tile', flags.tile, 1 << 20);
+  if (flags.threads !== undefined) options.threads = parsePositiveInteger('--threads', flags.threads, 1024);
+  if (flags.out !== undefined) {
+    await checkOutputPath('--out', flags.out, kernel.kind === 'map' ? ARRAY_EXTENSIONS : ['.json']);
+    options.out = flags.out;
+  }
+  return options;
+}
+
+/** Parameters and output format checked against the input, before any tile runs. */
+function checkAgainstInput(options: RunCommandOptions, view: ArrayView): void {
+  options.kernel.validateParams(view, options.params);
+  if (options.kernel.kind === 'map') {
+    const shape = options.kernel.output(view, options.params);
+    checkOutputShape(options.kernel, view, shape);
+    if (options.out !== undefined) checkArrayFormat(options.out, shape.dtype, shape.channels);
+  }
+}
+
+/** What `run --json` prints and `-o file.json` holds for a reduction. */
+export function reductionDocument(result: RunResult, input: string): unknown {
+  if (result.kernel === 'tile-stats') return tileStatsDocument(result as TileStatsRun, input);
+  return {
+    tool: 'tilerun',
+    kernel: result.kernel,
+    input,
+    array: result.array,
+    params: result.params,
+    grid: { tileHeight: result.grid.tileHeight, tileWidth: result.grid.tileWidth, rows: result.grid.rows, cols: result.grid.cols, count: result.grid.count },
+    whole: result.whole,
+    tiles: result.partials.map((partial, index) => ({ index, result: partial })),
+    devices: result.devices,
+    passes: result.passes,
+    seconds: result.seconds,
+    gigabytesPerSecond: (result.array.bytes * result.passes) / result.seconds / 1e9,
+    notes: result.notes,
+  };
+}
+
+function mapDocument(result: RunResult, options: RunCommandOptions): unknown {
+  const output = result.output!;
+  return {
+    tool: 'tilerun',
+    kernel: result.kernel,
+    input: options.input,
+    array: result.array,
+    params: result.params,
+    output: { path: options.out ?? null, dtype: output.dtype, height: output.height, width: output.width, channels: output.channels },
+    grid: { tileHeight: result.grid.tileHeight, tileWidth: result.grid.tileWidth, rows: result.grid.rows, cols: result.grid.cols, count: result.grid.count, halo: result.grid.halo },
+    devices: result.devices,
+    passes: result.passes,
+    seconds: result.seconds,
+    gigabytesPerSecond: (result.array.bytes * result.passes) / result.seconds / 1e9,
+    notes: result.notes,
+  };
+}
+
+function devicesLine(result: RunResult): string {
+  return result.devices
+    .filter((device) => device.tiles > 0)
+    .map((device) => `${device.id} ${device.tiles} tiles (${(device.bytesPerSecond / 1e9).toFixed(2)} GB/s)`)
+    .join(', ');
+}
+
+/** `tilerun run`: reads, checks, runs, then writes the output atomically. */
+export async function runCommand(first: string, second: string | undefined, flags: RunFlags): Promise<void> {
+  const options = await parseRunArguments(first, second, flags);
+  const view = await readInput(options.input);
+  checkAgainstInput(options, view);
+  const progress = terminalProgress(!options.json);
+  let result: RunResult;
+  try {
+    result = await runKernel(options.kernel, view, options.params, {
+      selection: options.selection,
+      ...(options.tile === undefined ? {} : { tile: options.tile }),
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      onProgress: progress.update,
+    });
+  } finally {
+    progress.done();
+  }
+  const document = result.kind === 'map' ? mapDocument(result, options) : reductionDocument(result, options.input);
+  if (options.out !== undefined) {
+    if (result.kind === 'map') await writeArray(options.out, result.output!);
+    else await writeFileAtomic(options.out, toJson(document) + '\n');
+  }
+  if (options.json) {
+    process.stdout.write(toJson(document) + '\n');
+    return;
+  }
+  const { array } = result;
+  const lines: string[] = [];
+  if (result.kernel === 'tile-stats') lines.push(tileStatsSummary(document as ReturnType<typeof tileStatsDocument>));
+  else {
+    lines.push(
+      `${options.input}: ${array.height}x${array.width}x${array.channels} ${array.dtype} (${formatBytes(array.bytes)}), ` +
+        `kernel ${result.kernel}, ${result.grid.count} tile${result.grid.count === 1 ? '' : 's'} of ${result.grid.tileHeight}x${result.grid.tileWidth}` +
+        (result.grid.halo > 0 ? ` with a ${result.grid.halo}-element halo` : ''),
+    );
+    if (result.kind === 'map') {
+      const output = result.output!;
+      lines.push(`output: ${output.height}x${output.width}x${output.channels} ${output.dtype}${options.out === undefined ? ' (not written: give --out file.npy|.png|.tif to keep it)' : ''}`);
+    } else {
+      const whole = toJson(result.whole);
+      lines.push(whole.length <= 2000 ? `whole array: ${whole}` : 'whole array: (large; --json or --out file.json for all of it)');
+    }
+    lines.push(
+      `${result.passes} pass${result.passes === 1 ? '' : 'es'} in ${result.seconds.toFixed(2)} s, ` +
+        `${((array.bytes * result.passes) / result.seconds / 1e9).toFixed(2)} GB/s on ${devicesLine(result)}`,
+    );
+    for (const note of result.notes) lines.push(`note: ${note}`);
+  }
+  if (options.out !== undefined) lines.push(`wrote ${options.out}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
