@@ -64,7 +64,7 @@ export function checkOutputShape(kernel: AnyKernel, view: ArrayView, shape: Outp
 }
 
 /** Names a user kernel's file in its errors, so a failure points at the module that caused it. */
-function blameModule(kernel: AnyKernel, error: unknown): unknown {
+export function blameModule(kernel: AnyKernel, error: unknown): unknown {
   const file = (kernel as { moduleFile?: string }).moduleFile;
   if (file !== undefined && error instanceof Error && !error.message.includes(file)) {
     error.message = `kernel module ${file}: ${error.message}`;

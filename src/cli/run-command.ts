@@ -10,9 +10,9 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
 import { readInput } from '../io/read-input.js';
 import { ARRAY_EXTENSIONS, checkArrayFormat, writeArray } from '../io/write-array.js';
-import { checkOutputPath, } from './output-path.js';
+import { checkOutputPath } from './output-path.js';
 import { parsePositiveInteger } from './options.js';
-import { checkOutputShape, runKernel, type RunResult } from '../run.js';
+import { blameModule, checkOutputShape, runKernel, type RunResult } from '../run.js';
 import { formatBytes } from './format.js';
 import { terminalProgress } from './progress.js';
 import { tileStatsSummary } from './tile-stats-summary.js';
@@ -139,7 +139,11 @@ function devicesLine(result: RunResult): string {
 export async function runCommand(first: string, second: string | undefined, flags: RunFlags): Promise<void> {
   const options = await parseRunArguments(first, second, flags);
   const view = await readInput(options.input);
-  checkAgainstInput(options, view);
+  try {
+    checkAgainstInput(options, view);
+  } catch (error) {
+    throw blameModule(options.kernel, error);
+  }
   const progress = terminalProgress(!options.json);
   let result: RunResult;
   try {
