@@ -79,6 +79,21 @@ export class GpuJsDevice implements Device {
     return kernel.gpujs !== undefined;
   }
 
+  /**
+   * gpu.js transpiles and builds a kernel on its first call, so a malformed kernel function would
+   * only fail mid-run: run one small tile first. Its output region is written again by whichever
+   * device later runs the real tiles there, so nothing of it survives.
+   */
+  async prepare(job: BatchJob): Promise<void> {
+    const { view } = job;
+    const probe: Tile = { index: 0, row: 0, col: 0, y: 0, x: 0, height: Math.min(view.height, 8), width: Math.min(view.width, 8), halo: job.halo };
+    try {
+      await this.run(job, [probe]);
+    } catch (error) {
+      throw new DeviceError(`gpu.js could not build kernel ${job.kernel.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   async run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]> {
     const { kernel, view, params } = job;
     if (!kernel.gpujs) throw new DeviceError(`kernel ${kernel.name} has no gpu.js implementation`);

@@ -74,6 +74,15 @@ describe('tilerun run and tilerun kernels', () => {
     }
   });
 
+  it('devices names the gpu.js kernel class that really runs', () => {
+    const result = tilerun('devices', '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { gpujs: { kind: string; backend: string; software: boolean } };
+    // No GL context in this process (headless-gl is not installed): gpu.js falls back to WebAssembly.
+    expect(report.gpujs).toMatchObject({ kind: 'gpujs', backend: 'WebAssemblyKernel', software: true });
+    expect(tilerun('devices').stdout).toMatch(/gpujs: gpu\.js WebAssemblyKernel[\s\S]*auto leaves it out/);
+  });
+
   it('takes the module through --kernel too, and reports JSON', () => {
     const result = tilerun('run', '--kernel', example, input, '--devices', 'cpu', '--json');
     expect(result.code, result.stderr).toBe(0);
@@ -122,13 +131,20 @@ describe('tilerun run and tilerun kernels', () => {
         /bad-5\.js: WGSL of kernel bad failed to compile:\nline 2:\d+: .*undefined_thing/,
         3,
       ],
+      [
+        'gpu.js function that cannot be built',
+        `export default { name: 'bad', kind: 'map', cpu() {}, gpujsFunction: function (band, extra, info) { return notDefinedAnywhere; } };`,
+        /bad-6\.js: gpu\.js could not build kernel bad: .*not defined/,
+        3,
+      ],
     ];
     modules.forEach(([name, source, message, code], i) => {
       it.skipIf(skipWebGpu && name.startsWith('WGSL'))(name, () => {
         const file = join(dir.path, `bad-${i + 1}.js`);
         writeFileSync(file, source);
         const out = join(dir.path, `bad-${i + 1}.npy`);
-        const result = tilerun('run', file, input, '--devices', name.startsWith('WGSL') ? 'webgpu' : 'cpu', '-o', out);
+        const devices = name.startsWith('WGSL') ? 'webgpu' : name.startsWith('gpu.js') ? 'gpujs' : 'cpu';
+        const result = tilerun('run', file, input, '--devices', devices, '-o', out);
         expect(result.code, result.stdout + result.stderr).toBe(code);
         expect(result.stderr).toMatch(message);
         expect(existsSync(out)).toBe(false);
