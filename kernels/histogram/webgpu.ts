@@ -1,0 +1,60 @@
+import type { ArrayView } from '../../src/array/array-view.js';
+import { DeviceError } from '../../src/errors.js';
+import type { Tile } from '../../src/tiling/tile.js';
+import { loadWgsl } from '../load-wgsl.js';
+import type { Band, WebGpuReductionParts } from '../types.js';
+import { histogramBinning, type HistogramParams } from './params.js';
+import { emptyHistogramPartial, type HistogramPartial } from './partial.js';
+
+/** Words before the counts in a (tile, channel) record: below, above, NaN (histogram.wgsl). */
+const RECORD_HEADER = 3;
+const DTYPE_CODE = { u8: 0, u16: 1, f32: 2 } as const;
+
+export const histogramWebGpu: WebGpuReductionParts<HistogramParams, HistogramPartial> = {
+  // The bin count and range travel in the uniforms, so one pipeline per dtype serves them all.
+  shaderKey: (view) => `histogram:${view.dtype}`,
+
+  shaderSource(view, _params, workgroupSize) {
+    const header = `const DTYPE: u32 = ${DTYPE_CODE[view.dtype]}u;\nconst WG: u32 = ${workgroupSize}u;\n`;
+    return header + loadWgsl(import.meta.url, './histogram.wgsl');
+  },
+
+  recordWords: (_view, params) => RECORD_HEADER + params.bins,
+
+  uniforms(view: ArrayView, params: HistogramParams, band: Band): ArrayBuffer {
+    const binning = histogramBinning(view.dtype, params);
+    const buffer = new ArrayBuffer(48);
+    const words = new Uint32Array(buffer);
+    const floats = new Float32Array(buffer);
+    words[0] = view.width;
+    words[1] = view.channels;
+    words[2] = band.headElements;
+    words[3] = binning.bins;
+    words[4] = binning.span > 0 ? binning.lo : 0;
+    words[5] = binning.span;
+    floats[6] = binning.lo;
+    floats[7] = binning.hi;
+    floats[8] = binning.scale;
+    words[9] = RECORD_HEADER + params.bins;
+    return buffer;
+  },
+
+  decode(records: Uint32Array, tile: Tile, view: ArrayView, params: HistogramParams): HistogramPartial {
+    const recordWords = RECORD_HEADER + params.bins;
+    const partial = emptyHistogramPartial(view.channels, params.bins);
+    const elements = tile.width * tile.height;
+    partial.channels.forEach((channel, c) => {
+      const base = c * recordWords;
+      channel.below = records[base]!;
+      channel.above = records[base + 1]!;
+      channel.nan = records[base + 2]!;
+      channel.counts.set(records.subarray(base + RECORD_HEADER, base + recordWords));
+      // Every element lands in exactly one place; a shortfall means the shader lost counts.
+      const total = channel.counts.reduce((sum, n) => sum + n, channel.below + channel.above + channel.nan);
+      if (total !== elements) {
+        throw new DeviceError(`WebGPU histogram of tile ${tile.index} channel ${c} counted ${total} of its ${elements} elements`);
+      }
+    });
+    return partial;
+  },
+};
