@@ -1,6 +1,7 @@
 import type { AnyKernel, AnyReductionKernel, OutputShape, ReduceWith } from '../kernels/types.js';
 import { allocateArray, type ArrayView } from './array/array-view.js';
 import { DTYPE_INFO, isDType } from './array/dtype.js';
+import { CpuPoolDevice } from './devices/cpu-pool.js';
 import type { BatchJob, Device } from './devices/device.js';
 import { openDevices, type DeviceSelection } from './devices/select.js';
 import { UsageError } from './errors.js';
@@ -156,7 +157,11 @@ export async function runKernel<Params, Partial>(
       return scheduled;
     };
 
-    /** Runs a reduction (with its own first pass, if any) over the whole array. */
+    /**
+     * Runs a reduction (with its own first pass, if any) over the whole array. A first pass the
+     * chosen devices cannot run (say tile-stats under --devices gpujs) runs on a CPU pool opened
+     * for it: every kernel has a CPU implementation.
+     */
     const reduce: ReduceWith = async <P, R>(reduction: AnyReductionKernel, params: P): Promise<R> => {
       const prepared = reduction.prepare ? ((await reduction.prepare(view, params, reduce)) as P) : params;
       const reductionHalo = reduction.halo(view, prepared);
@@ -168,8 +173,19 @@ export async function runKernel<Params, Partial>(
         halo: reductionHalo,
         ...(reduction.boundary ? { boundary: reduction.boundary(prepared) } : {}),
       };
-      const scheduled = await pass(job, grid, devicesFor(reduction));
-      return stitchPartials(scheduled.partials as R[], reduction.merge);
+      let passDevices = opened.devices.filter((device) => device.supports(reduction));
+      let fallback: CpuPoolDevice | null = null;
+      if (passDevices.length === 0) {
+        fallback = new CpuPoolDevice({ ...(options.threads === undefined ? {} : { threads: options.threads }) });
+        passDevices = [fallback];
+        opened.notes.push(`the ${reduction.name} first pass ran on the CPU pool: none of the chosen devices implements it`);
+      }
+      try {
+        const scheduled = await pass(job, grid, passDevices);
+        return stitchPartials(scheduled.partials as R[], reduction.merge);
+      } finally {
+        await fallback?.close();
+      }
     };
 
     let params = userParams;
