@@ -1,9 +1,10 @@
 import { UsageError } from '../src/errors.js';
+import { convolveKernel } from './convolve/kernel.js';
 import { tileStatsKernel } from './tile-stats/kernel.js';
 import type { AnyKernel } from './types.js';
 
 /** Every built-in kernel, by name. A new kernel is one folder plus one line here. */
-const KERNELS: readonly AnyKernel[] = [tileStatsKernel];
+const KERNELS: readonly AnyKernel[] = [tileStatsKernel, convolveKernel];
 
 export function builtinKernels(): readonly AnyKernel[] {
   return KERNELS;
