@@ -97,7 +97,10 @@ function presetMatrix(preset: PresetName, params: Pick<ConvolveParams, 'size' | 
       const { size, sigma } = gaussianShape(params);
       const r = (size - 1) / 2;
       const values: number[] = [];
-      for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) values.push(Math.exp(-(dy * dy + dx * dx) / (2 * sigma * sigma)));
+      // The centre is 1 outright: for a sigma so small that sigma^2 underflows, 0 / 0 would be NaN.
+      for (let dy = -r; dy <= r; dy++) {
+        for (let dx = -r; dx <= r; dx++) values.push(dy === 0 && dx === 0 ? 1 : Math.exp(-(dy * dy + dx * dx) / (2 * sigma * sigma)));
+      }
       const sum = values.reduce((a, b) => a + b, 0);
       return { rows: size, cols: size, values: values.map((v) => v / sum) };
     }

@@ -150,6 +150,8 @@ describe('convolve parameters', () => {
     expect(gaussianShape({ size: null, sigma: 0.1 })).toEqual({ size: 3, sigma: 0.1 });
     expect(gaussianShape({ size: null, sigma: 9 })).toEqual({ size: 15, sigma: 9 });
     expect(convolveHalo(params('preset=gaussian', 'sigma=1.5'))).toBe(5);
+    // A vanishing sigma is the identity, not NaN.
+    expect(weightsOf(params('preset=gaussian', 'sigma=1e-200')).values).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0]);
   });
 
   it('sobel-x is positive where values grow to the right, sobel-y where they grow downwards', () => {
