@@ -1,10 +1,11 @@
 import { UsageError } from '../src/errors.js';
+import { convolveKernel } from './convolve/kernel.js';
 import { histogramKernel } from './histogram/kernel.js';
 import { tileStatsKernel } from './tile-stats/kernel.js';
 import type { AnyKernel } from './types.js';
 
 /** Every built-in kernel, by name. A new kernel is one folder plus one line here. */
-const KERNELS: readonly AnyKernel[] = [tileStatsKernel, histogramKernel];
+const KERNELS: readonly AnyKernel[] = [tileStatsKernel, histogramKernel, convolveKernel];
 
 export function builtinKernels(): readonly AnyKernel[] {
   return KERNELS;
