@@ -42,11 +42,10 @@ function worstDifference(reference: HistogramPartial, actual: HistogramPartial, 
 
 export const parity: KernelParity<HistogramParams, HistogramPartial> = {
   paramSets(view) {
-    const sets: HistogramParams[] = [
-      defaultHistogramParams(view.dtype),
-      // More bins than fit in WebGPU workgroup memory: counted with global atomics there.
-      { bins: 5000, range: null },
-    ];
+    const sets: HistogramParams[] = [defaultHistogramParams(view.dtype)];
+    // More bins than fit in WebGPU workgroup memory (global atomics there). gpu.js counts bins x
+    // elements, so the suite keeps this to small inputs; test/kernels/histogram.test.ts runs it big.
+    if (view.height * view.width * view.channels <= 4096) sets.push({ bins: 5000, range: null });
     const inner = innerRange(view);
     if (inner !== null && inner.lo <= inner.hi) sets.push({ bins: 7, range: inner });
     return sets;
