@@ -1,9 +1,11 @@
 import { UsageError } from '../src/errors.js';
+import { downsampleKernel } from './downsample/kernel.js';
+import { mapKernel } from './map/kernel.js';
 import { tileStatsKernel } from './tile-stats/kernel.js';
 import type { AnyKernel } from './types.js';
 
 /** Every built-in kernel, by name. A new kernel is one folder plus one line here. */
-const KERNELS: readonly AnyKernel[] = [tileStatsKernel];
+const KERNELS: readonly AnyKernel[] = [tileStatsKernel, mapKernel, downsampleKernel];
 
 export function builtinKernels(): readonly AnyKernel[] {
   return KERNELS;
