@@ -11,6 +11,7 @@ import { reportChannel } from '../../kernels/tile-stats/report.js';
 import type { GpuJsContext } from '../../kernels/types.js';
 import { arrayFromElements, type ArrayView } from '../../src/array/array-view.js';
 import { DTYPE_INFO } from '../../src/array/dtype.js';
+import { CpuPoolDevice } from '../../src/devices/cpu-pool.js';
 import { GpuJsDevice } from '../../src/devices/gpujs.js';
 import { DeviceError } from '../../src/errors.js';
 import { runKernel } from '../../src/run.js';
@@ -246,6 +247,31 @@ for (const { mode, backend } of MODES) {
     }
   });
 }
+
+describe('gpu.js alongside the CPU pool', () => {
+  it('u16 and u8 RGB runs split between both devices give the CPU-only partials, bit for bit', async () => {
+    const cpu = new CpuPoolDevice({ threads: 1 });
+    const gpujs = await GpuJsDevice.open();
+    try {
+      const random = randomSource(3);
+      for (const [dtype, height, width, channels] of [
+        ['u16', 513, 700, 1],
+        ['u8', 203, 301, 3],
+      ] as const) {
+        const view = arrayFromElements(dtype, height, width, channels, Array.from({ length: height * width * channels }, () => Math.floor(random() * (DTYPE_INFO[dtype].max + 1))));
+        const options = (devices: (CpuPoolDevice | GpuJsDevice)[]) => ({ devices, tile: 48, targetBatchSeconds: 0.005 });
+        const alone = await runKernel<TileStatsParams, TileStatsPartial>(tileStatsKernel, view, { bins: 256, range: null }, options([cpu]));
+        const both = await runKernel<TileStatsParams, TileStatsPartial>(tileStatsKernel, view, { bins: 256, range: null }, options([cpu, gpujs]));
+        expect(both.partials).toEqual(alone.partials);
+        expect(both.whole).toEqual(alone.whole);
+        for (const record of both.devices) expect(record.tiles, `${dtype} ${record.id}`).toBeGreaterThan(0);
+      }
+    } finally {
+      await cpu.close();
+      await gpujs.close();
+    }
+  });
+});
 
 describe('f32 histograms bin in f32 on every backend', () => {
   /** f32 values next to bin edges whose bin differs when the binning formula runs in f64. */
