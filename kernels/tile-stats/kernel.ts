@@ -5,6 +5,7 @@ import { tileStatsCpu } from './cpu.js';
 import { DEFAULT_BINS, MAX_BINS, validateTileStatsParams, type TileStatsParams } from './params.js';
 import { mergeTileStats, type TileStatsPartial } from './partial.js';
 import { tileStatsWebGpu } from './webgpu.js';
+import { tileStatsGpuJs } from './gpujs.js';
 
 /**
  * Per tile and channel: min, max, sum, sum of squares (so mean and standard deviation), NaN and
@@ -47,5 +48,6 @@ export const tileStatsKernel: ReductionKernel<TileStatsParams, TileStatsPartial>
   partialBytes: (view, params) => view.channels * (params.bins * 4 + 200),
   cpu: tileStatsCpu,
   webgpu: tileStatsWebGpu,
+  gpujs: tileStatsGpuJs,
   merge: mergeTileStats,
 };
