@@ -128,10 +128,15 @@ function mapDocument(result: RunResult, options: RunCommandOptions): unknown {
   };
 }
 
+/** Throughput for people: GB/s, or MB/s where GB/s would round to nothing. */
+export function formatRate(bytesPerSecond: number): string {
+  return bytesPerSecond >= 1e8 ? `${(bytesPerSecond / 1e9).toFixed(2)} GB/s` : `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+}
+
 function devicesLine(result: RunResult): string {
   return result.devices
     .filter((device) => device.tiles > 0)
-    .map((device) => `${device.id} ${device.tiles} tiles (${(device.bytesPerSecond / 1e9).toFixed(2)} GB/s)`)
+    .map((device) => `${device.id} ${device.tiles} tiles (${formatRate(device.bytesPerSecond)})`)
     .join(', ');
 }
 
@@ -183,7 +188,7 @@ export async function runCommand(first: string, second: string | undefined, flag
     }
     lines.push(
       `${result.passes} pass${result.passes === 1 ? '' : 'es'} in ${result.seconds.toFixed(2)} s, ` +
-        `${((array.bytes * result.passes) / result.seconds / 1e9).toFixed(2)} GB/s on ${devicesLine(result)}`,
+        `${formatRate((array.bytes * result.passes) / result.seconds)} on ${devicesLine(result)}`,
     );
     for (const note of result.notes) lines.push(`note: ${note}`);
   }
