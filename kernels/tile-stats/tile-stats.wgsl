@@ -20,7 +20,6 @@ const RECORD_HEADER: u32 = 16u;
 const LOCAL_BINS: u32 = 1024u;
 const CHUNK: u32 = 32u;
 const SPLIT_SCALED: f32 = 3.552713678800501e-15; // 2^32 * 2^-80 = 2^-48
-const BIG_SCALE: f32 = 8.271806125530277e-25; // 2^-80
 
 struct Params {
   width: u32,          // array width in pixels
@@ -35,6 +34,13 @@ struct Params {
   record_words: u32,
   tile_count: u32,
   pad0: u32,
+  // 2^-80 twice: x * a - shift * b with two distinct runtime values cannot be factored into
+  // (x - shift) * 2^-80, which overflows for FLT_MAX - -FLT_MAX (NVIDIA's compiler does factor
+  // the constant form).
+  big_scale_a: f32,
+  big_scale_b: f32,
+  pad1: u32,
+  pad2: u32,
 }
 
 struct TileDesc {
@@ -265,6 +271,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     if (first_finite < count) {
       shift = bitcast<f32>(load_bits(element_index(tile, first_finite, c)));
     }
+    let shift_scaled = shift * params.big_scale_b;
     var nan_count = 0u;
     var pos_inf = 0u;
     var neg_inf = 0u;
@@ -303,7 +310,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
         local_max = max(local_max, key);
         let x = bitcast<f32>(bits);
         // Scaled before subtracting, so x - shift cannot overflow (FLT_MAX - -FLT_MAX).
-        let scaled = x * BIG_SCALE - shift * BIG_SCALE;
+        let scaled = x * params.big_scale_a - shift_scaled;
         if (abs(scaled) < SPLIT_SCALED) {
           let d = x - shift;
           chunk_sum_small += d;

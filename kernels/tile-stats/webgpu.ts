@@ -30,7 +30,7 @@ export const tileStatsWebGpu: WebGpuReductionParts<TileStatsParams, TileStatsPar
 
   uniforms(view: ArrayView, params: TileStatsParams, band: Band, tileCount: number): ArrayBuffer {
     const binning = makeBinning(view.dtype, params);
-    const buffer = new ArrayBuffer(48);
+    const buffer = new ArrayBuffer(64);
     const words = new Uint32Array(buffer);
     const floats = new Float32Array(buffer);
     words[0] = view.width;
@@ -44,6 +44,8 @@ export const tileStatsWebGpu: WebGpuReductionParts<TileStatsParams, TileStatsPar
     floats[8] = binning.scale;
     words[9] = RECORD_HEADER + params.bins;
     words[10] = tileCount;
+    floats[12] = 2 ** -80;
+    floats[13] = 2 ** -80;
     return buffer;
   },
 
