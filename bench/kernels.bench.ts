@@ -88,8 +88,9 @@ async function plainJs(kernel: AnyKernel, view: ArrayView, userParams: unknown):
   const tiles = tileRange(makeTileGrid(view.height, view.width, tile, tile, halo), 0, makeTileGrid(view.height, view.width, tile).count);
   if (kernel.kind === 'reduction') return () => void kernel.cpu(view, tiles, prepared);
   const shape = kernel.output(view, prepared);
-  const out = allocateArray(shape.dtype, shape.height, shape.width, shape.channels);
-  return () => kernel.cpu(view, tiles, prepared, out);
+  // A fresh output each time, as a run allocates one: first-touch page faults on a new 64 MiB
+  // array cost more than an element-wise map itself on some machines.
+  return () => kernel.cpu(view, tiles, prepared, allocateArray(shape.dtype, shape.height, shape.width, shape.channels));
 }
 
 interface Row {

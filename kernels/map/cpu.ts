@@ -49,6 +49,23 @@ export function mapCpu(view: ArrayView, tiles: readonly Tile[], params: MapParam
   const input = elementsOf(view);
   const output = elementsOf(out);
   const rowElements = view.width * view.channels;
+  let elements = 0;
+  for (const tile of tiles) elements += tile.width * tile.height * view.channels;
+  // Integer inputs take at most 65536 values: where the batch is larger than that, every
+  // possible result is computed once (by the same mapValue and convertTo) and looked up.
+  const lutSize = view.dtype === 'u8' ? 256 : view.dtype === 'u16' ? 65536 : 0;
+  if (lutSize > 0 && elements > 2 * lutSize) {
+    const lut = new Float64Array(lutSize);
+    for (let v = 0; v < lutSize; v++) lut[v] = convertTo(out.dtype, mapValue(rule, v));
+    for (const tile of tiles) {
+      for (let y = tile.y; y < tile.y + tile.height; y++) {
+        const start = y * rowElements + tile.x * view.channels;
+        const end = start + tile.width * view.channels;
+        for (let i = start; i < end; i++) output[i] = lut[input[i]!]!;
+      }
+    }
+    return;
+  }
   for (const tile of tiles) {
     for (let y = tile.y; y < tile.y + tile.height; y++) {
       const start = y * rowElements + tile.x * view.channels;

@@ -1,7 +1,6 @@
 import type { OutputShape } from '../../kernels/types.js';
 import type { Tile } from '../tiling/tile.js';
 import { elementsOf, type ArrayView } from './array-view.js';
-import { convertTo } from './convert.js';
 
 /** A tile's region of a map kernel's output, in output coordinates. */
 export interface OutputBlock {
@@ -30,18 +29,30 @@ export function outputBlock(tile: Tile, shape: Pick<OutputShape, 'factor' | 'hei
 
 /**
  * Writes a block of computed values (height x width x channels, row-major) into the output,
- * converting each with the rule every backend shares (convert.ts).
+ * converting each with the rule every backend shares (convert.ts's convertTo, inlined).
  */
-export function writeBlock(out: ArrayView, block: OutputBlock, values: ArrayLike<number>): void {
+export function writeBlock(out: ArrayView, block: OutputBlock, values: Float32Array): void {
   const target = elementsOf(out);
   const rowElements = block.width * out.channels;
+  // This runs on the main thread for every GPU tile: rows are copied whole where no conversion
+  // is needed, and the integer loops are written out rather than calling convertTo per element.
+  const max = out.dtype === 'u8' ? 255 : 65535;
   for (let r = 0; r < block.height; r++) {
     const at = ((block.y + r) * out.width + block.x) * out.channels;
     const from = r * rowElements;
     if (out.dtype === 'f32') {
-      for (let i = 0; i < rowElements; i++) target[at + i] = values[from + i]!;
-    } else {
-      for (let i = 0; i < rowElements; i++) target[at + i] = convertTo(out.dtype, values[from + i]!);
+      target.set(values.subarray(from, from + rowElements), at);
+      continue;
+    }
+    for (let i = 0; i < rowElements; i++) {
+      const x = values[from + i]!;
+      // convertTo's rule: NaN to 0, clamp, round half to even.
+      if (!(x > 0)) target[at + i] = 0;
+      else if (x >= max) target[at + i] = max;
+      else {
+        const rounded = Math.round(x);
+        target[at + i] = rounded - x === 0.5 && (rounded & 1) === 1 ? rounded - 1 : rounded;
+      }
     }
   }
 }
