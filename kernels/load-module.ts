@@ -67,7 +67,11 @@ async function importKernel(path: string): Promise<AnyKernel> {
   } catch (error) {
     throw new UsageError(`kernel module ${path} failed to load: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const exported = (module.default ?? module.kernel) as unknown;
+  let exported = (module.default ?? module.kernel) as unknown;
+  // A .ts file outside an ESM package loads as CommonJS: its default export arrives one level down.
+  if (typeof exported === 'object' && exported !== null && !('name' in exported) && 'default' in exported) {
+    exported = (exported as { default: unknown }).default;
+  }
   return checkKernelShape(exported, path);
 }
 

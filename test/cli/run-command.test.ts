@@ -90,6 +90,36 @@ describe('tilerun run and tilerun kernels', () => {
     expect(report).toMatchObject({ kernel: 'dilate', output: { dtype: 'u8', path: null }, passes: 1 });
   });
 
+  it('runs a TypeScript kernel module (through tsx) in the CPU worker threads', async () => {
+    const file = join(dir.path, 'invert.ts');
+    writeFileSync(
+      file,
+      `interface View { dtype: string; height: number; width: number; channels: number; buffer: SharedArrayBuffer; byteOffset: number }
+interface Tile { y: number; x: number; height: number; width: number }
+const invert = {
+  name: 'invert',
+  kind: 'map' as const,
+  cpu(view: View, tiles: Tile[], _params: unknown, out: View): void {
+    const input = new Uint8Array(view.buffer, view.byteOffset, view.height * view.width * view.channels);
+    const output = new Uint8Array(out.buffer, out.byteOffset, out.height * out.width * out.channels);
+    for (const tile of tiles) {
+      for (let y = tile.y; y < tile.y + tile.height; y++) {
+        for (let i = (y * view.width + tile.x) * view.channels; i < (y * view.width + tile.x + tile.width) * view.channels; i++) {
+          output[i] = 255 - input[i]!;
+        }
+      }
+    }
+  },
+};
+export default invert;
+`,
+    );
+    const out = join(dir.path, 'inverted.npy');
+    const result = tilerun('run', file, input, '--devices', 'cpu', '--threads', '2', '--tile', '8', '-o', out);
+    expect(result.code, result.stderr).toBe(0);
+    expect(Array.from(elementsOf(await readInput(out)))).toEqual(Array.from(elementsOf(view), (v) => 255 - v));
+  });
+
   it('runs a built-in reduction by name and writes its JSON', () => {
     const out = join(dir.path, 'stats.json');
     const result = tilerun('run', 'tile-stats', input, '-p', 'bins=4', '--devices', 'cpu', '-o', out);
