@@ -6,3 +6,5 @@ export { boundaryIndex, BOUNDARY_MODES, BOUNDARY_CODE } from './boundary.js';
 export { convertTo, roundHalfEven } from '../src/array/convert.js';
 export { elementsOf } from '../src/array/array-view.js';
 export { outputBlock } from '../src/array/output-block.js';
+export { mapShaderSource, mapUniforms } from './map-support/map-webgpu.js';
+export { runGpuJsMap } from './map-support/map-gpujs.js';

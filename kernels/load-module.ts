@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../src/errors.js';
-import { getKernel } from './index.js';
+import { builtinKernels, getKernel } from './index.js';
 import type { ParamSpec } from './params.js';
 import type { ArrayView } from '../src/array/array-view.js';
 import { runGpuJsMap, type GpuJsMapSpec } from './map-support/map-gpujs.js';
@@ -19,9 +19,12 @@ const loaded = new Map<string, Promise<AnyKernel>>();
 /** A user kernel remembers the file it came from, so workers can load it too and errors name it. */
 export type UserKernel = AnyKernel & { readonly moduleFile: string };
 
-export function kernelRef(kernel: AnyKernel): KernelRef {
+/** How a worker thread finds this kernel again, or null for a kernel object it cannot find. */
+export function kernelRef(kernel: AnyKernel): KernelRef | null {
   const file = (kernel as Partial<UserKernel>).moduleFile;
-  return file === undefined ? { name: kernel.name } : { moduleFile: file };
+  if (file !== undefined) return { moduleFile: file };
+  // By identity: an object that merely shares a built-in's name must not run as the built-in.
+  return builtinKernels().includes(kernel) ? { name: kernel.name } : null;
 }
 
 export function resolveKernelRef(ref: KernelRef): Promise<AnyKernel> {
@@ -100,6 +103,7 @@ export function checkKernelShape(value: unknown, path: string): UserKernel {
   if (!Array.isArray(params) || params.some((spec) => typeof spec !== 'object' || spec === null || typeof (spec as ParamSpec).name !== 'string')) {
     fail(path, 'params must be an array of { name, type, description, ... } specs');
   }
+  (params as ParamSpec[]).forEach((spec) => checkParamSpec(spec, path));
   const halo = k.halo ?? 0;
   if (!isFunction(halo) && !(Number.isSafeInteger(halo) && (halo as number) >= 0 && (halo as number) <= 64)) {
     fail(path, `halo must be an integer from 0 to 64 or a function (view, params) => number, got ${JSON.stringify(halo)}`);
@@ -139,7 +143,10 @@ export function checkKernelShape(value: unknown, path: string): UserKernel {
     ...(k.kind === 'map' && k.output === undefined
       ? { output: (view: { dtype: string; height: number; width: number; channels: number }) => ({ dtype: view.dtype, height: view.height, width: view.width, channels: view.channels, factor: 1 }) }
       : {}),
-    ...(webgpu && !isFunction(webgpu.shaderKey) ? { webgpu: { ...webgpu, shaderKey: () => `${path}:${name}` } } : {}),
+    // Pipelines are cached by this key: without the module's own, it covers all the source may depend on.
+    ...(webgpu && !isFunction(webgpu.shaderKey)
+      ? { webgpu: { ...webgpu, shaderKey: (view: ArrayView, p: unknown) => `${path}:${name}:${view.dtype}:${view.channels}:${JSON.stringify(p)}` } }
+      : {}),
     ...simple,
     moduleFile: path,
   } as unknown as UserKernel;
@@ -179,4 +186,18 @@ function simpleMapParts(k: Record<string, unknown>, path: string, halo: AnyKerne
     };
   }
   return parts;
+}
+
+const SPEC_TYPES = ['integer', 'number', 'choice', 'boolean', 'matrix', 'range'];
+
+/** A parameter spec must say what `-p` may accept, or values would pass unchecked. */
+function checkParamSpec(spec: ParamSpec, path: string): void {
+  const where = `params: ${JSON.stringify(spec.name)}`;
+  if (!SPEC_TYPES.includes(spec.type)) fail(path, `${where} has type ${JSON.stringify(spec.type)}: accepted are ${SPEC_TYPES.join(', ')}`);
+  if (spec.type === 'integer' && !(Number.isSafeInteger(spec.min) && Number.isSafeInteger(spec.max) && spec.min <= spec.max)) {
+    fail(path, `${where} is an integer parameter: give integer min and max (min <= max)`);
+  }
+  if (spec.type === 'choice' && !(Array.isArray(spec.choices) && spec.choices.length > 0 && spec.choices.every((c) => typeof c === 'string'))) {
+    fail(path, `${where} is a choice: give choices, a non-empty array of strings`);
+  }
 }

@@ -1,7 +1,9 @@
 import type { AnyKernel, AnyReductionKernel, OutputShape, ReduceWith } from '../kernels/types.js';
 import { allocateArray, type ArrayView } from './array/array-view.js';
 import { DTYPE_INFO, isDType } from './array/dtype.js';
+import { kernelRef } from '../kernels/load-module.js';
 import { CpuPoolDevice } from './devices/cpu-pool.js';
+import { InProcessCpuDevice } from './devices/in-process.js';
 import type { BatchJob, Device } from './devices/device.js';
 import { openDevices, type DeviceSelection } from './devices/select.js';
 import { UsageError } from './errors.js';
@@ -94,36 +96,58 @@ export async function runKernel<Params, Partial>(
         ...(options.threads === undefined ? {} : { threads: options.threads }),
       });
   const ownsDevices = !options.devices;
+  const fallbacks: Device[] = [];
   try {
+    /**
+     * The chosen devices that can run a kernel. Where none can, its CPU implementation runs on
+     * a device opened for it (every kernel has one): the worker pool for kernels the threads can
+     * load, else the main thread, and the run's notes say so.
+     */
     const devicesFor = (k: AnyKernel): Device[] => {
       const usable = opened.devices.filter((device) => device.supports(k));
-      if (usable.length === 0) {
-        throw new UsageError(
-          `none of the chosen devices (${opened.devices.map((d) => d.info.id).join(', ') || 'none'}) can run kernel ${k.name}`,
-        );
+      if (usable.length > 0) return usable;
+      if (typeof k.cpu !== 'function') {
+        throw new UsageError(`none of the chosen devices (${opened.devices.map((d) => d.info.id).join(', ') || 'none'}) can run kernel ${k.name}`);
       }
-      return usable;
+      const poolCanLoad = kernelRef(k) !== null;
+      const fallback: Device = poolCanLoad
+        ? new CpuPoolDevice({ ...(options.threads === undefined ? {} : { threads: options.threads }) })
+        : new InProcessCpuDevice();
+      fallbacks.push(fallback);
+      opened.notes.push(
+        `kernel ${k.name} ran on ${poolCanLoad ? 'the CPU pool' : "the main thread (its CPU implementation; worker threads cannot load a kernel object made at run time)"}: none of the chosen devices (${opened.devices.map((d) => d.info.id).join(', ')}) implements it`,
+      );
+      return [fallback];
     };
-    const devices = devicesFor(kernel);
     const bytesPerElement = DTYPE_INFO[view.dtype].bytesPerElement;
-    const halo = kernel.halo(view, userParams);
-    if (!Number.isSafeInteger(halo) || halo < 0) throw new UsageError(`kernel ${kernel.name} declares halo ${halo}: it must be a non-negative integer`);
-    const shape = kernel.kind === 'map' ? kernel.output(view, userParams) : undefined;
-    if (shape) checkOutputShape(kernel, view, shape);
-    const factor = shape?.factor ?? 1;
-    const constraints = {
-      rowBytes: view.width * view.channels * bytesPerElement,
-      halo,
-      maxBandBytes: Math.min(...opened.devices.map((device) => device.maxBandBytes)),
-    };
-    if (options.tile !== undefined) {
-      checkTileSize(Math.min(options.tile, view.height), constraints);
-      if (options.tile % factor !== 0) {
-        throw new UsageError(`--tile ${options.tile} must be a multiple of ${kernel.name}'s factor ${factor}, so output blocks do not straddle tiles`);
+
+    /** Halo, output shape and tile edge for a set of parameters, checked against the devices. */
+    const plan = (params: Params, devices: readonly Device[]) => {
+      const halo = kernel.halo(view, params);
+      if (!Number.isSafeInteger(halo) || halo < 0) throw new UsageError(`kernel ${kernel.name} declares halo ${halo}: it must be a non-negative integer`);
+      const shape = kernel.kind === 'map' ? kernel.output(view, params) : undefined;
+      if (shape) checkOutputShape(kernel, view, shape);
+      const factor = shape?.factor ?? 1;
+      const rowBytes = view.width * view.channels * bytesPerElement;
+      const constraints = {
+        // Gathered (halo) bands pad each row to whole words.
+        rowBytes: halo > 0 ? Math.ceil(rowBytes / 4) * 4 : rowBytes,
+        halo,
+        maxBandBytes: Math.min(...devices.map((device) => device.maxBandBytes)),
+      };
+      if (options.tile !== undefined) {
+        checkTileSize(Math.min(options.tile, view.height), constraints);
+        if (options.tile % factor !== 0) {
+          throw new UsageError(`--tile ${options.tile} must be a multiple of ${kernel.name}'s factor ${factor}, so output blocks do not straddle tiles`);
+        }
       }
-    }
-    const fitted = fitTileSize(constraints);
-    const tileEdge = options.tile ?? Math.max(factor, fitted - (fitted % factor));
+      const fitted = fitTileSize(constraints);
+      return { halo, shape, tileEdge: options.tile ?? Math.max(factor, fitted - (fitted % factor)) };
+    };
+
+    const devices = devicesFor(kernel);
+    // First passes use the tile edge planned from the user's parameters.
+    const { tileEdge } = plan(userParams, devices);
     if (kernel.kind === 'reduction') {
       const tileCount = makeTileGrid(view.height, view.width, tileEdge).count;
       const resultBytes = tileCount * kernel.partialBytes(view, userParams);
@@ -146,7 +170,13 @@ export async function runKernel<Params, Partial>(
     const pass = async (job: BatchJob, grid: TileGrid, passDevices: Device[]) => {
       passes++;
       const passNumber = passes;
-      for (const device of passDevices) await device.prepare?.(job);
+      try {
+        for (const device of passDevices) await device.prepare?.(job);
+      } catch (error) {
+        // A module whose shader or gpu.js function does not build is bad input, not a device fault.
+        if ((job.kernel as { moduleFile?: string }).moduleFile !== undefined && error instanceof Error) throw new UsageError(error.message);
+        throw error;
+      }
       const onProgress = options.onProgress;
       const scheduled = await scheduleTiles(passDevices, job, grid, {
         ...scheduleOptions,
@@ -173,24 +203,15 @@ export async function runKernel<Params, Partial>(
         halo: reductionHalo,
         ...(reduction.boundary ? { boundary: reduction.boundary(prepared) } : {}),
       };
-      let passDevices = opened.devices.filter((device) => device.supports(reduction));
-      let fallback: CpuPoolDevice | null = null;
-      if (passDevices.length === 0) {
-        fallback = new CpuPoolDevice({ ...(options.threads === undefined ? {} : { threads: options.threads }) });
-        passDevices = [fallback];
-        opened.notes.push(`the ${reduction.name} first pass ran on the CPU pool: none of the chosen devices implements it`);
-      }
-      try {
-        const scheduled = await pass(job, grid, passDevices);
-        return stitchPartials(scheduled.partials as R[], reduction.merge);
-      } finally {
-        await fallback?.close();
-      }
+      const scheduled = await pass(job, grid, devicesFor(reduction));
+      return stitchPartials(scheduled.partials as R[], reduction.merge);
     };
 
     let params = userParams;
     if (kernel.prepare) params = (await kernel.prepare(view, userParams, reduce)) as Params;
-    const grid = makeTileGrid(view.height, view.width, tileEdge, tileEdge, halo);
+    // prepare may change what the halo, the output or the tile depend on: plan again.
+    const { halo, shape, tileEdge: finalEdge } = plan(params, devices);
+    const grid = makeTileGrid(view.height, view.width, finalEdge, finalEdge, halo);
     const out = shape ? allocateArray(shape.dtype, shape.height, shape.width, shape.channels) : undefined;
     const job: BatchJob = {
       kernel,
@@ -226,6 +247,7 @@ export async function runKernel<Params, Partial>(
   } catch (error) {
     throw blameModule(kernel, error);
   } finally {
+    await Promise.allSettled(fallbacks.map((device) => device.close()));
     if (ownsDevices) await Promise.allSettled(opened.devices.map((device) => device.close()));
   }
 }

@@ -3,7 +3,7 @@ import { loadKernelModule, looksLikeModulePath } from '../../kernels/load-module
 import { parseParams } from '../../kernels/params.js';
 import { tileStatsDocument, type TileStatsRun } from '../../kernels/tile-stats/output.js';
 import type { AnyKernel } from '../../kernels/types.js';
-import type { ArrayView } from '../array/array-view.js';
+import { byteLength, type ArrayView } from '../array/array-view.js';
 import { parseDeviceSelection, type DeviceSelection } from '../devices/select.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -86,7 +86,7 @@ function checkAgainstInput(options: RunCommandOptions, view: ArrayView): void {
   if (options.kernel.kind === 'map') {
     const shape = options.kernel.output(view, options.params);
     checkOutputShape(options.kernel, view, shape);
-    if (options.out !== undefined) checkArrayFormat(options.out, shape.dtype, shape.channels);
+    if (options.out !== undefined) checkArrayFormat(options.out, shape.dtype, shape.channels, byteLength(shape));
   }
 }
 
@@ -130,7 +130,9 @@ function mapDocument(result: RunResult, options: RunCommandOptions): unknown {
 
 /** Throughput for people: GB/s, or MB/s where GB/s would round to nothing. */
 export function formatRate(bytesPerSecond: number): string {
-  return bytesPerSecond >= 1e8 ? `${(bytesPerSecond / 1e9).toFixed(2)} GB/s` : `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+  if (bytesPerSecond >= 1e8) return `${(bytesPerSecond / 1e9).toFixed(2)} GB/s`;
+  if (bytesPerSecond >= 1e5) return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+  return `${(bytesPerSecond / 1e3).toFixed(1)} kB/s`;
 }
 
 function devicesLine(result: RunResult): string {

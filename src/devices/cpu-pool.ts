@@ -53,13 +53,14 @@ export class CpuPoolDevice implements Device {
     };
   }
 
+  /** Worker threads run kernels they can load themselves: built-ins and kernel modules. */
   supports(kernel: AnyKernel): boolean {
-    return typeof kernel.cpu === 'function';
+    return typeof kernel.cpu === 'function' && kernelRef(kernel) !== null;
   }
 
   async run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]> {
     const task: CpuBatchTask = {
-      kernel: kernelRef(job.kernel),
+      kernel: kernelRef(job.kernel)!,
       view: job.view,
       tiles: [...tiles],
       params: job.params,

@@ -57,12 +57,13 @@ export class GpuJsDevice implements Device {
       throw new DeviceError(`gpu.js is not installed or failed to load (${String(error)}); run npm install`);
     }
     const mode = options.mode ?? 'auto';
-    let gpu: GPU;
+    let gpu: GPU | null = null;
     let backend: string;
     try {
       gpu = new GPUClass(mode === 'auto' ? {} : { mode });
       backend = probeBackend(gpu);
     } catch (error) {
+      await gpu?.destroy().catch(() => undefined);
       throw new DeviceError(`gpu.js could not start in mode ${mode}: ${error instanceof Error ? error.message : String(error)}`);
     }
     const software = !GL_BACKENDS.includes(backend);

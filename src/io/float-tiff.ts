@@ -2,7 +2,7 @@ import { byteLength, elementsOf, type ArrayView } from '../array/array-view.js';
 import { UsageError } from '../errors.js';
 
 /** Classic TIFF addresses bytes with 32-bit offsets. */
-const MAX_CLASSIC_TIFF_BYTES = 2 ** 32 - 4096;
+export const MAX_CLASSIC_TIFF_BYTES = 2 ** 32 - 4096;
 
 /**
  * A baseline little-endian TIFF of 32-bit float samples, uncompressed, one strip, 1 to 4

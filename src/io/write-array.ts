@@ -4,7 +4,7 @@ import { byteLength, elementsOf, type ArrayView } from '../array/array-view.js';
 import type { DType } from '../array/dtype.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { encodeFloatTiff } from './float-tiff.js';
+import { encodeFloatTiff, MAX_CLASSIC_TIFF_BYTES } from './float-tiff.js';
 import { encodeNpy } from './npy.js';
 
 /** Output formats for arrays, and the dtypes each holds. */
@@ -21,7 +21,7 @@ export const ARRAY_EXTENSIONS = Object.keys(ARRAY_FORMATS);
  * Checks that an array of this dtype can be written in the format the path names, before any
  * work starts; the message says which formats would hold it.
  */
-export function checkArrayFormat(path: string, dtype: DType, channels = 1): void {
+export function checkArrayFormat(path: string, dtype: DType, channels = 1, bytes = 0): void {
   const extension = extname(path).toLowerCase();
   const dtypes = ARRAY_FORMATS[extension];
   if (!dtypes) throw new UsageError(`${path}: unsupported output format '${extension || '(none)'}': accepted are ${ARRAY_EXTENSIONS.join(', ')}`);
@@ -31,6 +31,9 @@ export function checkArrayFormat(path: string, dtype: DType, channels = 1): void
       `${path}: ${extension.slice(1).toUpperCase()} holds ${dtypes.join(' or ')} samples but this output is ${dtype}: write ${holding.join(', ')} instead, or choose the output dtype with -p dtype=...`,
     );
   }
+  if (dtype === 'f32' && extension !== '.npy' && bytes > MAX_CLASSIC_TIFF_BYTES) {
+    throw new UsageError(`${path}: an f32 TIFF of ${bytes} bytes exceeds the 4 GiB a classic TIFF holds: write .npy instead`);
+  }
   // libvips (so tilerun itself) cannot read gray+alpha float TIFF back: don't write what can't be read.
   if (dtype === 'f32' && channels === 2 && extension !== '.npy') {
     throw new UsageError(`${path}: a 2-channel f32 image cannot be written as TIFF (libvips cannot read it back): write .npy instead`);
@@ -39,7 +42,7 @@ export function checkArrayFormat(path: string, dtype: DType, channels = 1): void
 
 /** Encodes an array in the format its path names. */
 export async function encodeArray(path: string, view: ArrayView): Promise<Uint8Array> {
-  checkArrayFormat(path, view.dtype, view.channels);
+  checkArrayFormat(path, view.dtype, view.channels, byteLength(view));
   const extension = extname(path).toLowerCase();
   if (extension === '.npy') return encodeNpy(view);
   if (view.dtype === 'f32') return encodeFloatTiff(view);
