@@ -1,6 +1,6 @@
 import type { OutputShape } from '../../kernels/types.js';
 import type { Tile } from '../tiling/tile.js';
-import { elementsOf, type ArrayView } from './array-view.js';
+import type { ArrayView } from './array-view.js';
 
 /** A tile's region of a map kernel's output, in output coordinates. */
 export interface OutputBlock {
@@ -29,26 +29,41 @@ export function outputBlock(tile: Tile, shape: Pick<OutputShape, 'factor' | 'hei
 
 /**
  * Writes a block of computed values (height x width x channels, row-major) into the output,
- * converting each with the rule every backend shares (convert.ts's convertTo, inlined).
+ * converting each with the rule every backend shares (convert.ts's convertTo).
  */
 export function writeBlock(out: ArrayView, block: OutputBlock, values: Float32Array): void {
-  const target = elementsOf(out);
   const rowElements = block.width * out.channels;
-  // This runs on the main thread for every GPU tile: rows are copied whole where no conversion
-  // is needed, and the integer loops are written out rather than calling convertTo per element.
-  const max = out.dtype === 'u8' ? 255 : 65535;
+  // Runs on the main thread for every GPU tile, so each dtype gets its own monomorphic path:
+  // f32 rows are copied whole; u8 rows go through Uint8ClampedArray, whose stores are exactly
+  // convertTo's u8 rule (NaN to 0, clamp, round half to even) done natively; u16 is a loop.
+  const count = out.height * out.width * out.channels;
+  if (out.dtype === 'f32') {
+    const target = new Float32Array(out.buffer, out.byteOffset, count);
+    for (let r = 0; r < block.height; r++) {
+      const from = r * rowElements;
+      target.set(values.subarray(from, from + rowElements), ((block.y + r) * out.width + block.x) * out.channels);
+    }
+  } else if (out.dtype === 'u8') {
+    const target = new Uint8ClampedArray(out.buffer, out.byteOffset, count);
+    for (let r = 0; r < block.height; r++) {
+      const from = r * rowElements;
+      target.set(values.subarray(from, from + rowElements), ((block.y + r) * out.width + block.x) * out.channels);
+    }
+  } else {
+    writeU16Rows(new Uint16Array(out.buffer, out.byteOffset, count), out, block, values);
+  }
+}
+
+function writeU16Rows(target: Uint16Array, out: ArrayView, block: OutputBlock, values: Float32Array): void {
+  const rowElements = block.width * out.channels;
   for (let r = 0; r < block.height; r++) {
     const at = ((block.y + r) * out.width + block.x) * out.channels;
     const from = r * rowElements;
-    if (out.dtype === 'f32') {
-      target.set(values.subarray(from, from + rowElements), at);
-      continue;
-    }
     for (let i = 0; i < rowElements; i++) {
       const x = values[from + i]!;
-      // convertTo's rule: NaN to 0, clamp, round half to even.
+      // convertTo's u16 rule: NaN to 0, clamp, round half to even.
       if (!(x > 0)) target[at + i] = 0;
-      else if (x >= max) target[at + i] = max;
+      else if (x >= 65535) target[at + i] = 65535;
       else {
         const rounded = Math.round(x);
         target[at + i] = rounded - x === 0.5 && (rounded & 1) === 1 ? rounded - 1 : rounded;

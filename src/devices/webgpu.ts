@@ -267,15 +267,20 @@ export class WebGpuDevice implements Device {
         `WebGPU readback failed${this.lostReason ? ` (device lost: ${this.lostReason})` : ''}: ${String(error)}`,
       );
     }
-    const bytes = readback.getMappedRange(0, outputBytes).slice(0);
-    readback.unmap();
-
     if (kernel.kind === 'map') {
-      const values = new Float32Array(bytes);
-      const shape = kernel.output(view, params);
-      tiles.forEach((tile, i) => writeBlock(job.out!, outputBlock(tile, shape), values.subarray(descriptors[i * 8 + 4]!)));
+      // Output blocks are written straight from the mapped memory (no copy of the readback).
+      try {
+        const values = new Float32Array(readback.getMappedRange(0, outputBytes));
+        const shape = kernel.output(view, params);
+        tiles.forEach((tile, i) => writeBlock(job.out!, outputBlock(tile, shape), values.subarray(descriptors[i * 8 + 4]!)));
+      } finally {
+        readback.unmap();
+      }
       return tiles.map(() => null);
     }
+    // Decoded partials may keep views of what they are given: decode from a copy.
+    const bytes = readback.getMappedRange(0, outputBytes).slice(0);
+    readback.unmap();
     const words = new Uint32Array(bytes);
     const tileWords = words.length / tiles.length;
     return tiles.map((tile, i) => kernel.webgpu!.decode(words.subarray(i * tileWords, (i + 1) * tileWords), tile, view, params));
