@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { BOUNDARY_MODES, boundaryIndex } from '../../kernels/boundary.js';
 import { boundaryIndex as gpujsBoundaryIndex } from '../../kernels/map-support/map-gpujs.js';
 import { parseParams, type ParamSpec } from '../../kernels/params.js';
+import { allocateArray, elementsOf } from '../../src/array/array-view.js';
 import { convertTo, roundHalfEven } from '../../src/array/convert.js';
+import { writeBlock } from '../../src/array/output-block.js';
 
 const specs: ParamSpec[] = [
   { name: 'size', type: 'integer', min: 3, max: 15, default: 3, description: '' },
@@ -75,5 +77,16 @@ describe('convertTo: the one rule every backend stores results with', () => {
     expect(convertTo('f32', 0.1)).toBe(Math.fround(0.1));
     expect(convertTo('f32', Number.NaN)).toBeNaN();
     expect(convertTo('f32', 1e39)).toBe(Infinity);
+  });
+});
+
+describe('writeBlock stores GPU values with the same rule', () => {
+  const tricky = [Number.NaN, -Infinity, Infinity, -1, -0.5, -0, 0, 0.5, 1.5, 2.5, 3.49999, 127.5, 128.5, 254.5, 255, 255.5, 256, 65534.5, 65535.5, 1e9, 3.4e38, 1.4e-45];
+  it.each(['u8', 'u16', 'f32'] as const)('%s', (dtype) => {
+    const out = allocateArray(dtype, 2, tricky.length, 1);
+    const values = Float32Array.from([...tricky, ...tricky.map((x) => -x)]);
+    writeBlock(out, { y: 0, x: 0, height: 2, width: tricky.length }, values);
+    const expected = Array.from(values, (x) => convertTo(dtype, x));
+    expect(Array.from(elementsOf(out))).toEqual(expected);
   });
 });
