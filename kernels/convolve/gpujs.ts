@@ -19,8 +19,9 @@ function convolveElement(this: GpuJsThis, band: number[], extra: number[], info:
   const rows = extra[0]!;
   const cols = extra[1]!;
   const mode = extra[2]!;
-  const c = this.thread.x % channels;
-  const x = (this.thread.x - c) / channels;
+  const element = this.thread.x + info[9]!;
+  const c = element % channels;
+  const x = (element - c) / channels;
   const top = info[4]! + this.thread.y - info[3]! - (rows - 1) / 2;
   const left = x - (cols - 1) / 2;
   let sum = 0;

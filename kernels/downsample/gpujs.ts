@@ -26,8 +26,9 @@ function downsampleElement(this: GpuJsThis, band: readonly number[], extra: read
   const channels = info[2]!;
   const f = extra[0]!;
   const op = extra[1]!;
-  const c = this.thread.x % channels;
-  const ox = (this.thread.x - c) / channels;
+  const element = this.thread.x + info[9]!;
+  const c = element % channels;
+  const ox = (element - c) / channels;
   const y0 = (info[4]! + this.thread.y) * f;
   const x0 = ox * f;
   let rows = f;

@@ -87,16 +87,17 @@ fn compute(t: TileDesc, oy: u32, ox: u32, c: u32) -> f32 {
 }
 `,
 
-  // gpu.js: this.thread.x = column * channels + channel, this.thread.y = output row - info[4].
-  // info = [width, height, channels, band's first array row, first output row, factor, halo,
-  // boundary code, constant]. boundaryIndex is provided to gpu.js functions by tilerun.
+  // gpu.js: this.thread.x + info[9] = column * channels + channel, this.thread.y = output row -
+  // info[4]. info = [width, height, channels, band's first array row, first output row, factor,
+  // halo, boundary code, constant, first column x channels]. tilerun provides boundaryIndex.
   gpujsFunction: function (band, extra, info) {
     const width = info[0];
     const channels = info[2];
     const r = extra[0];
     const mode = extra[1];
-    const c = this.thread.x % channels;
-    const x = (this.thread.x - c) / channels;
+    const element = this.thread.x + info[9];
+    const c = element % channels;
+    const x = (element - c) / channels;
     const bandRow = info[4] + this.thread.y - info[3];
     let best = 0;
     let found = 0;

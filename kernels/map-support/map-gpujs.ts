@@ -9,12 +9,12 @@ import type { GpuJsContext, OutputShape } from '../types.js';
 /**
  * What a map kernel gives runGpuJsMap. `fn` is a gpu.js kernel function computing one output
  * element; gpu.js calls it as fn(band, extra, info) with
- *   this.thread.x = output column * channels + channel, this.thread.y = output row - info[4],
+ *   this.thread.x + info[9] = output column * channels + channel, this.thread.y = output row - info[4],
  *   band:  the batch's input rows as f32, `width x channels` per row, halo rows included (rows
  *          outside the array already follow the boundary mode; constant rows hold the constant),
  *   extra: the kernel's numbers (at least one element),
  *   info:  [width, height, channels, band's first array row, first output row, factor, halo,
- *           boundary code (boundary.ts), constant value].
+ *           boundary code (boundary.ts), constant value, first output column x channels].
  * Columns outside the array are mapped by the kernel with the gpu.js function boundaryIndex(i, n,
  * mode) that this helper adds (same rules as boundary.ts).
  */
@@ -58,47 +58,55 @@ export function boundaryIndex(i: number, n: number, mode: number): number {
 }
 
 /**
- * Runs a batch of a map kernel on gpu.js: one kernel call computes every output row the batch's
- * tiles cover (full width), then each tile's block is written into `out` with the shared
- * conversion rule. Batches of whole tile rows (the scheduler's usual case) waste nothing.
+ * Runs a batch of a map kernel on gpu.js: one kernel call per tile row of the batch computes the
+ * output columns its tiles cover, then each tile's block is written into `out` with the shared
+ * conversion rule. (A call over whole rows would compute a wide array's other tiles for nothing.)
  */
 export function runGpuJsMap(context: GpuJsContext, view: ArrayView, tiles: readonly Tile[], out: ArrayView, spec: GpuJsMapSpec): void {
-  const band = bandAsFloat32(view, tiles, spec.halo, spec.boundary);
-  const f = spec.shape.factor;
-  let outY0 = Number.POSITIVE_INFINITY;
-  let outY1 = 0;
-  for (const tile of tiles) {
-    const block = outputBlock(tile, spec.shape);
-    outY0 = Math.min(outY0, block.y);
-    outY1 = Math.max(outY1, block.y + block.height);
-  }
-  const rowElements = spec.shape.width * view.channels;
   const kernel: IKernelRunShortcut = context.kernel(spec.key, (gpu) => {
     gpu.addFunction(boundaryIndex);
     return gpu
       .createKernel(spec.fn, { dynamicOutput: true, dynamicArguments: true, precision: 'single', tactic: 'precision' })
       .setLoopMaxIterations(spec.loopMaxIterations ?? 1024);
   });
-  kernel.setOutput([rowElements, outY1 - outY0]);
-  const info = [
+  const extra = Float32Array.from(spec.extra && spec.extra.length > 0 ? spec.extra : [0]);
+  let start = 0;
+  while (start < tiles.length) {
+    let end = start + 1;
+    while (end < tiles.length && tiles[end]!.y === tiles[start]!.y) end++;
+    runTileRow(kernel, view, tiles.slice(start, end), out, spec, extra);
+    start = end;
+  }
+}
+
+/** One kernel call for tiles that share their rows. */
+function runTileRow(kernel: IKernelRunShortcut, view: ArrayView, tiles: readonly Tile[], out: ArrayView, spec: GpuJsMapSpec, extra: Float32Array): void {
+  const band = bandAsFloat32(view, tiles, spec.halo, spec.boundary);
+  const blocks = tiles.map((tile) => outputBlock(tile, spec.shape));
+  const outY0 = Math.min(...blocks.map((block) => block.y));
+  const outY1 = Math.max(...blocks.map((block) => block.y + block.height));
+  const outX0 = Math.min(...blocks.map((block) => block.x));
+  const outX1 = Math.max(...blocks.map((block) => block.x + block.width));
+  const channels = view.channels;
+  kernel.setOutput([(outX1 - outX0) * channels, outY1 - outY0]);
+  const info = Float32Array.from([
     view.width,
     view.height,
-    view.channels,
+    channels,
     band.y0,
     outY0,
-    f,
+    spec.shape.factor,
     spec.halo,
     BOUNDARY_CODE[spec.boundary?.mode ?? 'nearest'],
     spec.boundary?.value ?? 0,
-  ];
-  const extra = spec.extra && spec.extra.length > 0 ? spec.extra : [0];
-  const rows = kernel(band.data, Float32Array.from(extra), Float32Array.from(info)) as Float32Array[];
-  for (const tile of tiles) {
-    const block = outputBlock(tile, spec.shape);
-    const values = new Float32Array(block.height * block.width * view.channels);
+    outX0 * channels,
+  ]);
+  const rows = kernel(band.data, extra, info) as Float32Array[];
+  for (const block of blocks) {
+    const values = new Float32Array(block.height * block.width * channels);
     for (let r = 0; r < block.height; r++) {
       const row = rows[block.y + r - outY0]!;
-      values.set(row.subarray(block.x * view.channels, (block.x + block.width) * view.channels), r * block.width * view.channels);
+      values.set(row.subarray((block.x - outX0) * channels, (block.x - outX0 + block.width) * channels), r * block.width * channels);
     }
     writeBlock(out, block, values);
   }

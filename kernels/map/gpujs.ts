@@ -16,7 +16,7 @@ interface GpuJsThis {
  */
 function mapElement(this: GpuJsThis, band: readonly number[], extra: readonly number[], info: readonly number[]): number {
   const bandRow = info[4]! + this.thread.y - info[3]!;
-  const x = band[bandRow * info[0]! * info[2]! + this.thread.x]!;
+  const x = band[bandRow * info[0]! * info[2]! + this.thread.x + info[9]!]!;
   const op = extra[0]!;
   let y = extra[12]!;
   if (x === x) {
