@@ -164,6 +164,7 @@ function simpleMapParts(k: Record<string, unknown>, path: string, halo: AnyKerne
   if (typeof k.wgsl === 'string') {
     const wgsl = k.wgsl;
     parts.webgpu = {
+      packedOutput: true,
       shaderKey: (view) => `${path}:${view.dtype}:${view.channels}`,
       shaderSource: (view, _params, workgroupSize) => mapShaderSource(view, workgroupSize, wgsl),
       uniforms: (view, params, band) => mapUniforms(view, band, halo(view, params), extra?.(view, params) ?? []),

@@ -38,13 +38,19 @@ export interface WebGpuReductionParts<Params, Partial> {
  * What a map kernel gives the WebGPU backend. The shader sees the same four bindings as a
  * reduction's, but binding 1 holds 8 words per tile (band-relative core row, column, height,
  * width, output offset in words, output height, output width, 0) and binding 2 is
- * `array<f32>`: each tile writes its output block (output rows x output columns x channels,
- * row-major, channels interleaved) at its offset. Workgroups are dispatched as
- * (ceil(largest block / workgroup size) capped at 65535, tiles); a shader loops over its block
- * with a stride of num_workgroups.x x workgroup size. The host converts the f32 values to the
- * output dtype (see convert.ts), the same rule every backend uses.
+ * `array<u32>`: each tile writes its output block (output rows x output columns x channels,
+ * row-major, channels interleaved) at its offset, as f32 bits, or, with `packedOutput`, already
+ * in the output dtype packed into words (u8 four and u16 two to a word). Workgroups are
+ * dispatched as (ceil(largest block in words / workgroup size) capped at 65535, tiles); a shader
+ * loops over its block with a stride of num_workgroups.x x workgroup size. Every conversion to
+ * an integer dtype follows convert.ts, the rule every backend uses.
  */
 export interface WebGpuMapParts<Params> {
+  /**
+   * The shader converts and packs its output itself: the map prelude does, given the
+   * pipeline-overridable constant OUT_DTYPE (0 u8, 1 u16, 2 f32) that the device sets.
+   */
+  readonly packedOutput?: boolean;
   shaderKey(view: ArrayView, params: Params): string;
   shaderSource(view: ArrayView, params: Params, workgroupSize: number): string;
   uniforms(view: ArrayView, params: Params, band: Band, tileCount: number): ArrayBuffer;

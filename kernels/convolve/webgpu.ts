@@ -8,6 +8,7 @@ import { convolveHalo, gpuNumbers, type ConvolveParams } from './params.js';
  * block, so one pipeline per input dtype and channel count serves every matrix.
  */
 export const convolveWebGpu: WebGpuMapParts<ConvolveParams> = {
+  packedOutput: true,
   shaderKey: (view) => `convolve:${view.dtype}:${view.channels}`,
   shaderSource: (view, _params, workgroupSize) => mapShaderSource(view, workgroupSize, loadWgsl(import.meta.url, './convolve.wgsl')),
   uniforms: (view, params, band) => mapUniforms(view, band, convolveHalo(params), gpuNumbers(params)),

@@ -1,4 +1,4 @@
-// Shared part of every map kernel's WGSL (prepended by mapShaderSource). The host also prepends
+// Shared part of every map kernel's WGSL (joined by mapShaderSource). The host also adds
 //   const DTYPE: u32;     0 = u8 packed four to a word, 1 = u16 two to a word, 2 = f32
 //   const WG: u32;        workgroup size
 //   const CHANNELS: u32;  interleaved channels of input and output
@@ -34,7 +34,11 @@ struct TileDesc {
 
 @group(0) @binding(0) var<storage, read> data: array<u32>;
 @group(0) @binding(1) var<storage, read> tiles: array<TileDesc>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+// Output blocks: f32 bits (OUT_DTYPE 2), or converted and packed four u8 (0) or two u16 (1) to a
+// word, so the host copies rows instead of converting elements. Kernels whose parts set
+// packedOutput get OUT_DTYPE from the device; others keep f32 (the host converts).
+override OUT_DTYPE: u32 = 2u;
+@group(0) @binding(2) var<storage, read_write> out: array<u32>;
 @group(0) @binding(3) var<uniform> params: MapParams;
 
 fn param(i: u32) -> f32 {
@@ -89,6 +93,17 @@ fn boundary_index(i: i32, n: i32, mode: u32) -> i32 {
   return select(period - 1 - j, j, j < n);
 }
 
+/** convert.ts's rule for integer outputs: NaN (by its bits) to 0, clamp, round half to even. */
+fn to_integer(v: f32, max_value: f32) -> u32 {
+  if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u || !(v > 0.0)) {
+    return 0u;
+  }
+  if (v >= max_value) {
+    return u32(max_value);
+  }
+  return u32(round(v));
+}
+
 @compute @workgroup_size(WG)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
@@ -97,10 +112,26 @@ fn main(
 ) {
   let t = tiles[wid.y];
   let n = t.out_h * t.out_w * CHANNELS;
+  let per_word = select(select(1u, 2u, OUT_DTYPE == 1u), 4u, OUT_DTYPE == 0u);
+  let bits = 32u / per_word;
+  let max_value = select(65535.0, 255.0, OUT_DTYPE == 0u);
+  let words = (n + per_word - 1u) / per_word;
   let stride = groups.x * WG;
-  for (var i = wid.x * WG + lid; i < n; i += stride) {
-    let c = i % CHANNELS;
-    let px = i / CHANNELS;
-    out[t.out_offset + i] = compute(t, px / t.out_w, px % t.out_w, c);
+  for (var w = wid.x * WG + lid; w < words; w += stride) {
+    var packed = 0u;
+    for (var k = 0u; k < per_word; k++) {
+      let i = w * per_word + k;
+      if (i < n) {
+        let c = i % CHANNELS;
+        let px = i / CHANNELS;
+        let v = compute(t, px / t.out_w, px % t.out_w, c);
+        if (OUT_DTYPE == 2u) {
+          packed = bitcast<u32>(v);
+        } else {
+          packed |= to_integer(v, max_value) << (k * bits);
+        }
+      }
+    }
+    out[t.out_offset + w] = packed;
   }
 }

@@ -9,6 +9,7 @@ import type { MapParams } from './params.js';
  * numbers are uniforms, so switching ops compiles nothing.
  */
 export const mapWebGpu: WebGpuMapParts<MapParams> = {
+  packedOutput: true,
   shaderKey: (view) => `map:${view.dtype}:${view.channels}`,
   shaderSource: (view, _params, workgroupSize) => mapShaderSource(view, workgroupSize, loadWgsl(import.meta.url, './map.wgsl')),
   uniforms: (view, params, band) => mapUniforms(view, band, 0, mapExtra(view, params)),

@@ -71,3 +71,17 @@ function writeU16Rows(target: Uint16Array, out: ArrayView, block: OutputBlock, v
     }
   }
 }
+
+/**
+ * Copies a block that is already in the output's dtype (a packed GPU readback starting at byte
+ * `at` of `source`) into the output, row by row.
+ */
+export function copyBlock(out: ArrayView, block: OutputBlock, source: ArrayBuffer, at: number): void {
+  const bytesPerElement = out.dtype === 'u8' ? 1 : out.dtype === 'u16' ? 2 : 4;
+  const rowBytes = block.width * out.channels * bytesPerElement;
+  const target = new Uint8Array(out.buffer, out.byteOffset, out.height * out.width * out.channels * bytesPerElement);
+  const bytes = new Uint8Array(source, at, rowBytes * block.height);
+  for (let r = 0; r < block.height; r++) {
+    target.set(bytes.subarray(r * rowBytes, (r + 1) * rowBytes), ((block.y + r) * out.width + block.x) * out.channels * bytesPerElement);
+  }
+}

@@ -1,5 +1,6 @@
 import type { AnyKernel } from '../../kernels/types.js';
-import { outputBlock, writeBlock } from '../array/output-block.js';
+import type { DType } from '../array/dtype.js';
+import { copyBlock, outputBlock, writeBlock } from '../array/output-block.js';
 import { DeviceError, UsageError } from '../errors.js';
 import type { Tile } from '../tiling/tile.js';
 import { bandOf, copyBand } from './band.js';
@@ -140,7 +141,7 @@ export class WebGpuDevice implements Device {
     const { kernel, view, params } = job;
     if (kernel.kind === 'reduction') return view.channels * kernel.webgpu!.recordWords(view, params) * 4;
     const block = outputBlock(tile, kernel.output(view, params));
-    return block.height * block.width * view.channels * 4;
+    return blockWords(block.height * block.width * view.channels, outputPacking(job)) * 4;
   }
 
   /**
@@ -204,12 +205,13 @@ export class WebGpuDevice implements Device {
       uniformData = kernel.webgpu!.uniforms(view, params, band, tiles.length);
     } else {
       const shape = kernel.output(view, params);
+      const perWord = outputPacking(job);
       descriptors = new Uint32Array(tiles.length * 8);
       let offset = 0;
       let largest = 0;
       tiles.forEach((tile, i) => {
         const block = outputBlock(tile, shape);
-        const words = block.height * block.width * view.channels;
+        const words = blockWords(block.height * block.width * view.channels, perWord);
         descriptors.set([tile.y - band.y0, tile.x, tile.height, tile.width, offset, block.height, block.width, 0], i * 8);
         offset += words;
         largest = Math.max(largest, words);
@@ -270,9 +272,16 @@ export class WebGpuDevice implements Device {
     if (kernel.kind === 'map') {
       // Output blocks are written straight from the mapped memory (no copy of the readback).
       try {
-        const values = new Float32Array(readback.getMappedRange(0, outputBytes));
+        const mapped = readback.getMappedRange(0, outputBytes);
         const shape = kernel.output(view, params);
-        tiles.forEach((tile, i) => writeBlock(job.out!, outputBlock(tile, shape), values.subarray(descriptors[i * 8 + 4]!)));
+        // Blocks already in the output's dtype (packed by the shader, or f32 anyway) are copied.
+        const packed = packedOutputDtype(job) !== null || shape.dtype === 'f32';
+        tiles.forEach((tile, i) => {
+          const block = outputBlock(tile, shape);
+          const at = descriptors[i * 8 + 4]! * 4;
+          if (packed) copyBlock(job.out!, block, mapped, at);
+          else writeBlock(job.out!, block, new Float32Array(mapped, at, block.height * block.width * view.channels));
+        });
       } finally {
         readback.unmap();
       }
@@ -318,10 +327,12 @@ export class WebGpuDevice implements Device {
 
   private pipeline(job: BatchJob): Promise<GPUComputePipeline> {
     const parts = job.kernel.webgpu!;
-    const key = `${parts.shaderKey(job.view, job.params)}:wg${this.workgroupSize}`;
+    const outDtype = packedOutputDtype(job);
+    const constants: Record<string, number> = outDtype === null ? {} : { OUT_DTYPE: OUT_DTYPE_CODE[outDtype] };
+    const key = `${parts.shaderKey(job.view, job.params)}:wg${this.workgroupSize}:out${outDtype ?? '-'}`;
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      pipeline = this.compile(job.kernel.name, parts.shaderSource(job.view, job.params, this.workgroupSize));
+      pipeline = this.compile(job.kernel.name, parts.shaderSource(job.view, job.params, this.workgroupSize), constants);
       this.pipelines.set(key, pipeline);
       pipeline.catch(() => this.pipelines.delete(key));
     }
@@ -329,7 +340,7 @@ export class WebGpuDevice implements Device {
   }
 
   /** Compiles WGSL with error scopes, so a shader error becomes an exception with its message. */
-  private async compile(kernelName: string, source: string): Promise<GPUComputePipeline> {
+  private async compile(kernelName: string, source: string, constants: Record<string, number> = {}): Promise<GPUComputePipeline> {
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code: source, label: kernelName });
     const scopePopped = this.device.popErrorScope();
@@ -343,7 +354,7 @@ export class WebGpuDevice implements Device {
     this.device.pushErrorScope('validation');
     const pending = this.device.createComputePipelineAsync({
       layout: 'auto',
-      compute: { module, entryPoint: 'main' },
+      compute: { module, entryPoint: 'main', ...(Object.keys(constants).length > 0 ? { constants } : {}) },
       label: kernelName,
     });
     const pipelineScope = this.device.popErrorScope();
@@ -372,6 +383,25 @@ export class WebGpuDevice implements Device {
     if (waiter) waiter(slot);
     else this.freeSlots.push(slot);
   }
+}
+
+const OUT_DTYPE_CODE: Record<DType, number> = { u8: 0, u16: 1, f32: 2 };
+
+/** The output dtype a map shader packs its results in, or null for shaders that write f32. */
+function packedOutputDtype(job: BatchJob): DType | null {
+  const { kernel } = job;
+  if (kernel.kind !== 'map' || !kernel.webgpu?.packedOutput) return null;
+  return kernel.output(job.view, job.params).dtype;
+}
+
+/** Output elements per u32 word. */
+function outputPacking(job: BatchJob): number {
+  const dtype = packedOutputDtype(job);
+  return dtype === 'u8' ? 4 : dtype === 'u16' ? 2 : 1;
+}
+
+function blockWords(elements: number, perWord: number): number {
+  return Math.ceil(elements / perWord);
 }
 
 function nextPowerOfTwo(n: number): number {

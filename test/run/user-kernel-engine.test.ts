@@ -130,6 +130,10 @@ export default {
       const result = await runKernel(kernel, view, parseParams('scale', kernel.params, [`k=${k}`]), { devices: [gpu!] });
       expect(Array.from(elementsOf(result.output!))).toEqual([1, 2, 3, 4].map((v) => v * k));
     }
+    // This shader writes f32 (no packedOutput): the host converts to u8 with the shared rule.
+    const bytes = arrayFromElements('u8', 2, 2, 1, [1, 2, 3, 4]);
+    const converted = await runKernel(kernel, bytes, parseParams('scale', kernel.params, ['k=2.5']), { devices: [gpu!] });
+    expect(Array.from(elementsOf(converted.output!))).toEqual([2, 5, 8, 10]);
   });
 
   it('refuses parameter specs that would let values through unchecked', async () => {
