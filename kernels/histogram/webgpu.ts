@@ -3,6 +3,7 @@ import { DeviceError } from '../../src/errors.js';
 import type { Tile } from '../../src/tiling/tile.js';
 import { loadWgsl } from '../load-wgsl.js';
 import type { Band, WebGpuReductionParts } from '../types.js';
+import { binningUniforms } from '../tile-stats/webgpu.js';
 import { histogramBinning, type HistogramParams } from './params.js';
 import { emptyHistogramPartial, type HistogramPartial } from './partial.js';
 
@@ -22,21 +23,7 @@ export const histogramWebGpu: WebGpuReductionParts<HistogramParams, HistogramPar
   recordWords: (_view, params) => RECORD_HEADER + params.bins,
 
   uniforms(view: ArrayView, params: HistogramParams, band: Band): ArrayBuffer {
-    const binning = histogramBinning(view.dtype, params);
-    const buffer = new ArrayBuffer(48);
-    const words = new Uint32Array(buffer);
-    const floats = new Float32Array(buffer);
-    words[0] = view.width;
-    words[1] = view.channels;
-    words[2] = band.headElements;
-    words[3] = binning.bins;
-    words[4] = binning.span > 0 ? binning.lo : 0;
-    words[5] = binning.span;
-    floats[6] = binning.lo;
-    floats[7] = binning.hi;
-    floats[8] = binning.scale;
-    words[9] = RECORD_HEADER + params.bins;
-    return buffer;
+    return binningUniforms(view, band, histogramBinning(view.dtype, params), RECORD_HEADER + params.bins, 48);
   },
 
   decode(records: Uint32Array, tile: Tile, view: ArrayView, params: HistogramParams): HistogramPartial {

@@ -1,5 +1,6 @@
 import type { ArrayView } from '../../src/array/array-view.js';
 import { tileStatsKernel } from '../tile-stats/kernel.js';
+import { finiteRangeOf } from '../tile-stats/partial.js';
 import type { MapKernel, ReduceWith } from '../types.js';
 import { mapCpu } from './cpu.js';
 import { mapGpuJs } from './gpujs.js';
@@ -26,17 +27,10 @@ export const mapKernel: MapKernel<MapParams> = {
     if (params.op !== 'normalize' || params.range !== null) return params;
     // One range over every channel, so normalizing RGB keeps its colour balance. tile-stats'
     // finiteMin/finiteMax skip NaN and infinities (NaN for a channel with no finite value).
-    const whole = await reduce(tileStatsKernel, { bins: 0, range: null });
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const channel of whole.channels) {
-      if (Number.isNaN(channel.finiteMin)) continue;
-      lo = Math.min(lo, channel.finiteMin);
-      hi = Math.max(hi, channel.finiteMax);
-    }
+    const range = finiteRangeOf(await reduce(tileStatsKernel, { bins: 0, range: null }));
     // No finite value at all: only NaN (stays NaN) and infinities (go to hi or lo) remain, so any
     // empty range serves.
-    return { ...params, range: lo <= hi ? { lo, hi } : { lo: 0, hi: 0 } };
+    return { ...params, range: range ?? { lo: 0, hi: 0 } };
   },
 
   cpu: mapCpu,

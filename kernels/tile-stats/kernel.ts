@@ -3,7 +3,7 @@ import { DTYPE_INFO } from '../../src/array/dtype.js';
 import type { ReductionKernel } from '../types.js';
 import { tileStatsCpu } from './cpu.js';
 import { DEFAULT_BINS, MAX_BINS, validateTileStatsParams, type TileStatsParams } from './params.js';
-import { mergeTileStats, type TileStatsPartial } from './partial.js';
+import { finiteRangeOf, mergeTileStats, type TileStatsPartial } from './partial.js';
 import { tileStatsWebGpu } from './webgpu.js';
 import { tileStatsGpuJs } from './gpujs.js';
 
@@ -28,20 +28,9 @@ export const tileStatsKernel: ReductionKernel<TileStatsParams, TileStatsPartial>
     if (params.bins === 0 || params.range !== null) return params;
     if (view.dtype === 'u8') return { ...params, range: { lo: 0, hi: 255 } };
     // The histogram spans the data's range: a first pass without histogram finds it.
-    const whole = await reduce(tileStatsKernel, { bins: 0, range: null });
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const channel of whole.channels) {
-      if (Number.isNaN(channel.finiteMin)) continue;
-      lo = Math.min(lo, channel.finiteMin);
-      hi = Math.max(hi, channel.finiteMax);
-    }
-    if (lo > hi) {
-      // No finite value at all: any range will do; every value lands in below/above or nowhere.
-      lo = 0;
-      hi = DTYPE_INFO[view.dtype].isInteger ? 0 : 1;
-    }
-    return { ...params, range: { lo, hi } };
+    const range = finiteRangeOf(await reduce(tileStatsKernel, { bins: 0, range: null }));
+    // No finite value at all: any range will do; every value lands in below/above or nowhere.
+    return { ...params, range: range ?? { lo: 0, hi: DTYPE_INFO[view.dtype].isInteger ? 0 : 1 } };
   },
 
   // Per channel: the histogram plus about 200 bytes of numbers and object overhead.

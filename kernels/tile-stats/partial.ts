@@ -121,3 +121,18 @@ export function mergeChannelStats(a: ChannelStats, b: ChannelStats): ChannelStat
 export function mergeTileStats(a: TileStatsPartial, b: TileStatsPartial): TileStatsPartial {
   return { channels: a.channels.map((channel, c) => mergeChannelStats(channel, b.channels[c]!)) };
 }
+
+/**
+ * The smallest and largest finite value over every channel of a whole-array result, or null
+ * when no channel has one (NaN and infinities only).
+ */
+export function finiteRangeOf(whole: TileStatsPartial): { lo: number; hi: number } | null {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const channel of whole.channels) {
+    if (Number.isNaN(channel.finiteMin)) continue;
+    lo = Math.min(lo, channel.finiteMin);
+    hi = Math.max(hi, channel.finiteMax);
+  }
+  return lo <= hi ? { lo, hi } : null;
+}

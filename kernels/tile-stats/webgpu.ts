@@ -2,7 +2,7 @@ import type { ArrayView } from '../../src/array/array-view.js';
 import type { Tile } from '../../src/tiling/tile.js';
 import { loadWgsl } from '../load-wgsl.js';
 import type { Band, WebGpuReductionParts } from '../types.js';
-import { makeBinning, type TileStatsParams } from './params.js';
+import { makeBinning, type Binning, type TileStatsParams } from './params.js';
 import { emptyChannelStats, momentsFromExactSums, type ChannelStats, type TileStatsPartial } from './partial.js';
 
 const RECORD_HEADER = 16;
@@ -29,20 +29,9 @@ export const tileStatsWebGpu: WebGpuReductionParts<TileStatsParams, TileStatsPar
   recordWords: (_view, params) => RECORD_HEADER + params.bins,
 
   uniforms(view: ArrayView, params: TileStatsParams, band: Band, tileCount: number): ArrayBuffer {
-    const binning = makeBinning(view.dtype, params);
-    const buffer = new ArrayBuffer(64);
+    const buffer = binningUniforms(view, band, makeBinning(view.dtype, params), RECORD_HEADER + params.bins, 64);
     const words = new Uint32Array(buffer);
     const floats = new Float32Array(buffer);
-    words[0] = view.width;
-    words[1] = view.channels;
-    words[2] = band.headElements;
-    words[3] = binning.bins;
-    words[4] = binning.span > 0 ? binning.lo : 0;
-    words[5] = binning.span;
-    floats[6] = binning.lo;
-    floats[7] = binning.hi;
-    floats[8] = binning.scale;
-    words[9] = RECORD_HEADER + params.bins;
     words[10] = tileCount;
     floats[12] = 2 ** -80;
     floats[13] = 2 ** -80;
@@ -100,4 +89,26 @@ function keyToFloat(key: number): number {
   const bits = key & 0x80000000 ? key & 0x7fffffff : ~key >>> 0;
   keyScratch.setUint32(0, bits);
   return keyScratch.getFloat32(0);
+}
+
+/**
+ * The uniform words tile-stats.wgsl and histogram.wgsl share: array geometry, the band's head
+ * elements, the binning (integer and f32 forms) and the record size. Kernels add their own
+ * words after word 9.
+ */
+export function binningUniforms(view: ArrayView, band: Band, binning: Binning, recordWords: number, bytes: number): ArrayBuffer {
+  const buffer = new ArrayBuffer(bytes);
+  const words = new Uint32Array(buffer);
+  const floats = new Float32Array(buffer);
+  words[0] = view.width;
+  words[1] = view.channels;
+  words[2] = band.headElements;
+  words[3] = binning.bins;
+  words[4] = binning.span > 0 ? binning.lo : 0;
+  words[5] = binning.span;
+  floats[6] = binning.lo;
+  floats[7] = binning.hi;
+  floats[8] = binning.scale;
+  words[9] = recordWords;
+  return buffer;
 }
