@@ -1,9 +1,9 @@
 import type { AnyKernel } from '../../kernels/types.js';
-import type { DType } from '../array/dtype.js';
 import { copyBlock, outputBlock, writeBlock } from '../array/output-block.js';
 import { DeviceError, UsageError } from '../errors.js';
 import type { Tile } from '../tiling/tile.js';
 import { bandOf, copyBand } from './band.js';
+import { blockWords, OUT_DTYPE_CODE, outputPacking, packedOutputDtype } from './packed-output.js';
 import type { BatchJob, Device, DeviceInfo } from './device.js';
 import { preferredAdapter, probeWebGpu, WEBGPU_INSTALL_HINT, type ProbedAdapter, type WebGpuBackend } from './webgpu-probe.js';
 
@@ -383,25 +383,6 @@ export class WebGpuDevice implements Device {
     if (waiter) waiter(slot);
     else this.freeSlots.push(slot);
   }
-}
-
-const OUT_DTYPE_CODE: Record<DType, number> = { u8: 0, u16: 1, f32: 2 };
-
-/** The output dtype a map shader packs its results in, or null for shaders that write f32. */
-function packedOutputDtype(job: BatchJob): DType | null {
-  const { kernel } = job;
-  if (kernel.kind !== 'map' || !kernel.webgpu?.packedOutput) return null;
-  return kernel.output(job.view, job.params).dtype;
-}
-
-/** Output elements per u32 word. */
-function outputPacking(job: BatchJob): number {
-  const dtype = packedOutputDtype(job);
-  return dtype === 'u8' ? 4 : dtype === 'u16' ? 2 : 1;
-}
-
-function blockWords(elements: number, perWord: number): number {
-  return Math.ceil(elements / perWord);
 }
 
 function nextPowerOfTwo(n: number): number {
