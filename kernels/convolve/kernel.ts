@@ -1,5 +1,7 @@
 import type { MapKernel } from '../types.js';
 import { convolveCpu } from './cpu.js';
+import { convolveWasm } from './cpu-wasm.js';
+import { withWasm } from '../wasm/choice.js';
 import { convolveGpuJs } from './gpujs.js';
 import { CONVOLVE_PARAMS, convolveHalo, outputDType, validateConvolveParams, type ConvolveParams } from './params.js';
 import { TOLERANCE } from './tolerance.js';
@@ -20,7 +22,8 @@ export const convolveKernel: MapKernel<ConvolveParams> = {
   boundary: (params) => ({ mode: params.boundary, value: params.value }),
   validateParams: (_view, params) => validateConvolveParams(params),
   output: (view, params) => ({ dtype: outputDType(params, view.dtype), height: view.height, width: view.width, channels: view.channels, factor: 1 }),
-  cpu: convolveCpu,
+  // WebAssembly SIMD where it loads (TILERUN_CPU_IMPL, kernels/wasm/choice.ts), else the reference.
+  cpu: withWasm(convolveWasm, convolveCpu),
   webgpu: convolveWebGpu,
   gpujs: convolveGpuJs,
 };

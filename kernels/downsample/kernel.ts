@@ -1,5 +1,7 @@
 import type { MapKernel } from '../types.js';
 import { downsampleCpu } from './cpu.js';
+import { downsampleWasm } from './cpu-wasm.js';
+import { withWasm } from '../wasm/choice.js';
 import { downsampleGpuJs } from './gpujs.js';
 import { downsampleOutput } from './output.js';
 import { DOWNSAMPLE_PARAM_SPECS, validateDownsampleParams, type DownsampleParams } from './params.js';
@@ -19,7 +21,8 @@ export const downsampleKernel: MapKernel<DownsampleParams> = {
   halo: () => 0,
   validateParams: validateDownsampleParams,
   output: downsampleOutput,
-  cpu: downsampleCpu,
+  // WebAssembly SIMD where it loads (TILERUN_CPU_IMPL, kernels/wasm/choice.ts), else the reference.
+  cpu: withWasm(downsampleWasm, downsampleCpu),
   webgpu: downsampleWebGpu,
   gpujs: downsampleGpuJs,
 };

@@ -26,7 +26,7 @@ export function histogramCpu(view: ArrayView, tiles: readonly Tile[], params: Hi
 }
 
 /** Fills a channel from slot counts (slot 0 below, 1..bins, bins+1 above). */
-function fromSlots(channel: ChannelHistogram, slots: Uint32Array): void {
+export function fromSlots(channel: ChannelHistogram, slots: Uint32Array): void {
   const bins = channel.counts.length;
   channel.below = slots[0]!;
   for (let bin = 0; bin < bins; bin++) channel.counts[bin] = slots[bin + 1]!;
@@ -58,12 +58,24 @@ function u8Histogram(view: ArrayView, tile: Tile, binning: Binning): HistogramPa
       }
     }
   }
+  const perChannel = new Uint32Array(channels * 256);
+  for (let c = 0; c < channels; c++) {
+    for (let value = 0; value < 256; value++) {
+      let count = 0;
+      for (let lane = 0; lane < lanes; lane++) count += values[(lane * channels + c) * 256 + value]!;
+      perChannel[c * 256 + value] = count;
+    }
+  }
+  return u8HistogramFromCounts(perChannel, channels, binning);
+}
+
+/** A u8 tile's histogram from its value counts, counts[c * 256 + value] (the WASM path shares it). */
+export function u8HistogramFromCounts(counts: ArrayLike<number>, channels: number, binning: Binning): HistogramPartial {
   const partial = emptyHistogramPartial(channels, binning.bins);
   for (let c = 0; c < channels; c++) {
     const slots = new Uint32Array(binning.bins + 2);
     for (let value = 0; value < 256; value++) {
-      let count = 0;
-      for (let lane = 0; lane < lanes; lane++) count += values[(lane * channels + c) * 256 + value]!;
+      const count = counts[c * 256 + value]!;
       if (count > 0) slots[integerBin(binning, value) + 1]! += count;
     }
     fromSlots(partial.channels[c]!, slots);
@@ -74,7 +86,7 @@ function u8Histogram(view: ArrayView, tile: Tile, binning: Binning): HistogramPa
 const u16SlotTables = new Map<string, Uint32Array>();
 
 /** Slot of every u16 value, built once per binning (a few are kept). */
-function u16SlotTable(binning: Binning): Uint32Array {
+export function u16SlotTable(binning: Binning): Uint32Array {
   const key = `${binning.bins}:${binning.lo}:${binning.hi}`;
   let table = u16SlotTables.get(key);
   if (!table) {

@@ -2,6 +2,8 @@ import type { ArrayView } from '../../src/array/array-view.js';
 import { tileStatsKernel } from '../tile-stats/kernel.js';
 import type { ReductionKernel } from '../types.js';
 import { histogramCpu } from './cpu.js';
+import { histogramWasm } from './cpu-wasm.js';
+import { withWasm } from '../wasm/choice.js';
 import { histogramGpuJs } from './gpujs.js';
 import { HISTOGRAM_PARAMS, validateHistogramParams, type HistogramParams } from './params.js';
 import { mergeHistograms, type HistogramPartial } from './partial.js';
@@ -27,7 +29,8 @@ export const histogramKernel: ReductionKernel<HistogramParams, HistogramPartial>
 
   // Per channel: the counts as doubles plus about 100 bytes of numbers and object overhead.
   partialBytes: (view, params) => view.channels * (params.bins * 8 + 100),
-  cpu: histogramCpu,
+  // WebAssembly SIMD where it loads (TILERUN_CPU_IMPL, kernels/wasm/choice.ts), else the reference.
+  cpu: withWasm(histogramWasm, histogramCpu),
   webgpu: histogramWebGpu,
   gpujs: histogramGpuJs,
   merge: mergeHistograms,

@@ -1,7 +1,8 @@
 import { elementsOf, type ArrayView } from '../../src/array/array-view.js';
 import type { Tile } from '../../src/tiling/tile.js';
+import { finishIntegerExact, u8StatsFromCounts } from './exact-stats.js';
 import { type Binning, integerBin, makeBinning, type TileStatsParams } from './params.js';
-import { emptyChannelStats, momentsFromExactSums, type ChannelStats, type TileStatsPartial } from './partial.js';
+import { emptyChannelStats, type ChannelStats, type TileStatsPartial } from './partial.js';
 
 /**
  * The CPU implementation of tile-stats and the reference the GPU is checked against.
@@ -58,25 +59,15 @@ function u8TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsPa
       }
     }
   }
-  const result: ChannelStats[] = [];
+  const perChannel = new Uint32Array(channels * 256);
   for (let c = 0; c < channels; c++) {
-    const stats = emptyChannelStats(binning.bins, true);
-    let sum = 0;
-    let sumSq = 0;
     for (let value = 0; value < 256; value++) {
       let count = 0;
       for (let lane = 0; lane < lanes; lane++) count += counts[(lane * channels + c) * 256 + value]!;
-      if (count === 0) continue;
-      if (Number.isNaN(stats.finiteMin)) stats.finiteMin = value;
-      stats.finiteMax = value;
-      sum += count * value;
-      sumSq += count * value * value;
-      addToHistogram(stats, binning.bins === 0 ? 0 : integerBin(binning, value), binning.bins, count);
+      perChannel[c * 256 + value] = count;
     }
-    finishIntegerExact(stats, tile, BigInt(sum), BigInt(sumSq));
-    result.push(stats);
   }
-  return { channels: result };
+  return u8StatsFromCounts(perChannel, channels, binning, tile);
 }
 
 const u16BinTables = new Map<string, Int32Array>();
@@ -231,7 +222,7 @@ function f32TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsP
 }
 
 /** The first finite value of channel c of a tile in row-major order, or 0 if it has none. */
-function firstFinite(data: Float32Array, view: ArrayView, tile: Tile, c: number): number {
+export function firstFinite(data: Float32Array, view: ArrayView, tile: Tile, c: number): number {
   for (let y = tile.y; y < tile.y + tile.height; y++) {
     const start = (y * view.width + tile.x) * view.channels + c;
     for (let i = start; i < start + tile.width * view.channels; i += view.channels) {
@@ -240,22 +231,4 @@ function firstFinite(data: Float32Array, view: ArrayView, tile: Tile, c: number)
     }
   }
   return 0;
-}
-
-function addToHistogram(stats: ChannelStats, bin: number, bins: number, count: number): void {
-  if (bins === 0) return;
-  if (bin < 0) stats.below += count;
-  else if (bin >= bins) stats.above += count;
-  else stats.histogram[bin]! += count;
-}
-
-function finishIntegerExact(stats: ChannelStats, tile: Tile, sum: bigint, sumSq: bigint): void {
-  const elements = tile.width * tile.height;
-  stats.elements = elements;
-  stats.finiteCount = elements;
-  stats.exactSum = sum;
-  stats.exactSumSq = sumSq;
-  const { mean, m2 } = momentsFromExactSums(elements, sum, sumSq);
-  stats.mean = mean;
-  stats.m2 = m2;
 }

@@ -2,6 +2,8 @@ import type { ArrayView } from '../../src/array/array-view.js';
 import { DTYPE_INFO } from '../../src/array/dtype.js';
 import type { ReductionKernel } from '../types.js';
 import { tileStatsCpu } from './cpu.js';
+import { tileStatsWasm } from './cpu-wasm.js';
+import { withWasm } from '../wasm/choice.js';
 import { DEFAULT_BINS, MAX_BINS, validateTileStatsParams, type TileStatsParams } from './params.js';
 import { finiteRangeOf, mergeTileStats, type TileStatsPartial } from './partial.js';
 import { tileStatsWebGpu } from './webgpu.js';
@@ -35,7 +37,8 @@ export const tileStatsKernel: ReductionKernel<TileStatsParams, TileStatsPartial>
 
   // Per channel: the histogram plus about 200 bytes of numbers and object overhead.
   partialBytes: (view, params) => view.channels * (params.bins * 4 + 200),
-  cpu: tileStatsCpu,
+  // WebAssembly SIMD where it loads (TILERUN_CPU_IMPL, kernels/wasm/choice.ts), else the reference.
+  cpu: withWasm(tileStatsWasm, tileStatsCpu),
   webgpu: tileStatsWebGpu,
   gpujs: tileStatsGpuJs,
   merge: mergeTileStats,

@@ -1,0 +1,33 @@
+/*
+ * What every WebAssembly kernel of tilerun shares. These sources are compiled by
+ * scripts/build-wasm.js with clang --target=wasm32 -msimd128 -O3 -nostdlib into one module
+ * (kernels/wasm/tilerun-kernels.wasm). No libc: the module owns nothing but its linear memory,
+ * which the TypeScript side (kernels/wasm/arena.ts) carves into regions per call.
+ *
+ * Every function works on a 2-D region of a staged copy of the input: `rows` rows, each `n`
+ * elements `step` apart, rows `stride` elements apart. Channels are interleaved, so one channel
+ * of a C-channel region is (base + c, step C).
+ */
+#ifndef TILERUN_COMMON_H
+#define TILERUN_COMMON_H
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+/* dtype codes shared with kernels/wasm/module.ts */
+enum { DT_U8 = 0, DT_U16 = 1, DT_F32 = 2 };
+
+static inline uint32_t load_u32(const void* p) {
+  uint32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+static inline uint64_t load_u64(const void* p) {
+  uint64_t v;
+  __builtin_memcpy(&v, p, 8);
+  return v;
+}
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * downsample: one output row of factor x factor blocks, exactly as kernels/downsample/cpu.ts
+ * (NaN skipped, infinities in a mean give +-Inf or NaN, integer means summed exactly and rounded
+ * half to even). Factor 2 on one-channel u8 and u16 data, the common case, has SIMD paths; every
+ * other case goes through the scalar block_value, which is the reference's loop in C.
+ */
+#include "common.h"
+
+enum { REDUCE_MEAN = 0, REDUCE_MIN = 1, REDUCE_MAX = 2 };
+
+static inline double element(const void* in, uint32_t dt, uint64_t i) {
+  if (dt == DT_U8) return ((const uint8_t*)in)[i];
+  if (dt == DT_U16) return ((const uint16_t*)in)[i];
+  return ((const float*)in)[i];
+}
+
+static double block_value(const void* in, uint32_t dt, uint32_t stride, uint32_t rows, uint32_t x0, uint32_t x1, uint32_t C,
+                          uint32_t c, uint32_t reduce) {
+  const double inf = __builtin_inf();
+  double best = __builtin_nan(""), sum = 0;
+  uint32_t count = 0;
+  int pos = 0, neg = 0;
+  for (uint32_t y = 0; y < rows; y++) {
+    for (uint32_t x = x0; x < x1; x++) {
+      double v = element(in, dt, (uint64_t)y * stride + (uint64_t)x * C + c);
+      if (v != v) continue;
+      if (best != best || (reduce == REDUCE_MIN && v < best) || (reduce == REDUCE_MAX && v > best)) best = v;
+      if (v == inf) pos = 1;
+      else if (v == -inf) neg = 1;
+      else {
+        sum += v;
+        count++;
+      }
+    }
+  }
+  if (reduce != REDUCE_MEAN) return best;
+  if (best != best || (pos && neg)) return __builtin_nan("");
+  if (pos) return inf;
+  if (neg) return -inf;
+  return sum / count;
+}
+
+/* src/array/convert.ts: NaN -> 0, clamp, round half to even (f64.nearest) for integers. */
+static inline void store(void* out, uint32_t dt, uint64_t i, double x) {
+  if (dt == DT_F32) {
+    ((float*)out)[i] = (float)x;
+    return;
+  }
+  double top = dt == DT_U8 ? 255 : 65535;
+  double v = x != x ? 0 : x <= 0 ? 0 : x >= top ? top : __builtin_rint(x);
+  if (dt == DT_U8) ((uint8_t*)out)[i] = (uint8_t)v;
+  else ((uint16_t*)out)[i] = (uint16_t)v;
+}
+
+/* Mean of 2x2 u8 blocks, 16 outputs per step: sums in u16, s/4 rounded half to even. */
+static uint32_t mean2_u8(const uint8_t* r0, const uint8_t* r1, uint32_t blocks, uint8_t* out) {
+  uint32_t b = 0;
+  const v128_t one = wasm_i16x8_splat(1);
+  for (; b + 16 <= blocks; b += 16) {
+    v128_t s0 = wasm_i16x8_add(wasm_u16x8_extadd_pairwise_u8x16(wasm_v128_load(r0 + 2 * b)),
+                               wasm_u16x8_extadd_pairwise_u8x16(wasm_v128_load(r1 + 2 * b)));
+    v128_t s1 = wasm_i16x8_add(wasm_u16x8_extadd_pairwise_u8x16(wasm_v128_load(r0 + 2 * b + 16)),
+                               wasm_u16x8_extadd_pairwise_u8x16(wasm_v128_load(r1 + 2 * b + 16)));
+    /* round(s / 4) half to even = (s + 1 + ((s >> 2) & 1)) >> 2 */
+    s0 = wasm_u16x8_shr(wasm_i16x8_add(wasm_i16x8_add(s0, one), wasm_v128_and(wasm_u16x8_shr(s0, 2), one)), 2);
+    s1 = wasm_u16x8_shr(wasm_i16x8_add(wasm_i16x8_add(s1, one), wasm_v128_and(wasm_u16x8_shr(s1, 2), one)), 2);
+    wasm_v128_store(out + b, wasm_u8x16_narrow_i16x8(s0, s1));
+  }
+  return b;
+}
+
+static uint32_t minmax2_u8(const uint8_t* r0, const uint8_t* r1, uint32_t blocks, uint8_t* out, int want_max) {
+  uint32_t b = 0;
+  const v128_t low = wasm_i16x8_splat(0xff);
+  for (; b + 16 <= blocks; b += 16) {
+    v128_t a0 = wasm_v128_load(r0 + 2 * b), a1 = wasm_v128_load(r0 + 2 * b + 16);
+    v128_t c0 = wasm_v128_load(r1 + 2 * b), c1 = wasm_v128_load(r1 + 2 * b + 16);
+    v128_t m0 = want_max ? wasm_u8x16_max(a0, c0) : wasm_u8x16_min(a0, c0);
+    v128_t m1 = want_max ? wasm_u8x16_max(a1, c1) : wasm_u8x16_min(a1, c1);
+    v128_t e0 = wasm_v128_and(m0, low), o0 = wasm_u16x8_shr(m0, 8);
+    v128_t e1 = wasm_v128_and(m1, low), o1 = wasm_u16x8_shr(m1, 8);
+    v128_t p0 = want_max ? wasm_u16x8_max(e0, o0) : wasm_u16x8_min(e0, o0);
+    v128_t p1 = want_max ? wasm_u16x8_max(e1, o1) : wasm_u16x8_min(e1, o1);
+    wasm_v128_store(out + b, wasm_u8x16_narrow_i16x8(p0, p1));
+  }
+  return b;
+}
+
+static uint32_t mean2_u16(const uint16_t* r0, const uint16_t* r1, uint32_t blocks, uint16_t* out) {
+  uint32_t b = 0;
+  const v128_t one = wasm_i32x4_splat(1);
+  for (; b + 8 <= blocks; b += 8) {
+    v128_t s0 = wasm_i32x4_add(wasm_u32x4_extadd_pairwise_u16x8(wasm_v128_load(r0 + 2 * b)),
+                               wasm_u32x4_extadd_pairwise_u16x8(wasm_v128_load(r1 + 2 * b)));
+    v128_t s1 = wasm_i32x4_add(wasm_u32x4_extadd_pairwise_u16x8(wasm_v128_load(r0 + 2 * b + 8)),
+                               wasm_u32x4_extadd_pairwise_u16x8(wasm_v128_load(r1 + 2 * b + 8)));
+    s0 = wasm_u32x4_shr(wasm_i32x4_add(wasm_i32x4_add(s0, one), wasm_v128_and(wasm_u32x4_shr(s0, 2), one)), 2);
+    s1 = wasm_u32x4_shr(wasm_i32x4_add(wasm_i32x4_add(s1, one), wasm_v128_and(wasm_u32x4_shr(s1, 2), one)), 2);
+    wasm_v128_store(out + b, wasm_u16x8_narrow_i32x4(s0, s1));
+  }
+  return b;
+}
+
+static uint32_t minmax2_u16(const uint16_t* r0, const uint16_t* r1, uint32_t blocks, uint16_t* out, int want_max) {
+  uint32_t b = 0;
+  const v128_t low = wasm_i32x4_splat(0xffff);
+  for (; b + 8 <= blocks; b += 8) {
+    v128_t a0 = wasm_v128_load(r0 + 2 * b), a1 = wasm_v128_load(r0 + 2 * b + 8);
+    v128_t c0 = wasm_v128_load(r1 + 2 * b), c1 = wasm_v128_load(r1 + 2 * b + 8);
+    v128_t m0 = want_max ? wasm_u16x8_max(a0, c0) : wasm_u16x8_min(a0, c0);
+    v128_t m1 = want_max ? wasm_u16x8_max(a1, c1) : wasm_u16x8_min(a1, c1);
+    v128_t e0 = wasm_v128_and(m0, low), o0 = wasm_u32x4_shr(m0, 16);
+    v128_t e1 = wasm_v128_and(m1, low), o1 = wasm_u32x4_shr(m1, 16);
+    v128_t p0 = want_max ? wasm_u32x4_max(e0, o0) : wasm_u32x4_min(e0, o0);
+    v128_t p1 = want_max ? wasm_u32x4_max(e1, o1) : wasm_u32x4_min(e1, o1);
+    wasm_v128_store(out + b, wasm_u16x8_narrow_i32x4(p0, p1));
+  }
+  return b;
+}
+
+/*
+ * One output row from `rows` (1 .. factor) input rows of `pixels` pixels x C channels, rows
+ * `stride` elements apart: ceil(pixels / factor) x C outputs of out_dt.
+ */
+EXPORT(downsample_row)
+void downsample_row(const void* in, uint32_t dt, uint32_t stride, uint32_t rows, uint32_t pixels, uint32_t C, uint32_t factor,
+                    uint32_t reduce, uint32_t out_dt, void* out) {
+  uint32_t outputs = (pixels + factor - 1) / factor;
+  uint32_t done = 0;
+  if (factor == 2 && C == 1 && rows == 2 && out_dt == dt) {
+    uint32_t full = pixels / 2;
+    if (dt == DT_U8) {
+      const uint8_t *r0 = in, *r1 = r0 + stride;
+      done = reduce == REDUCE_MEAN ? mean2_u8(r0, r1, full, out) : minmax2_u8(r0, r1, full, out, reduce == REDUCE_MAX);
+    } else if (dt == DT_U16) {
+      const uint16_t *r0 = in, *r1 = r0 + stride;
+      done = reduce == REDUCE_MEAN ? mean2_u16(r0, r1, full, out) : minmax2_u16(r0, r1, full, out, reduce == REDUCE_MAX);
+    }
+  }
+  for (uint32_t o = done; o < outputs; o++) {
+    uint32_t x0 = o * factor, x1 = x0 + factor < pixels ? x0 + factor : pixels;
+    for (uint32_t c = 0; c < C; c++) store(out, out_dt, (uint64_t)o * C + c, block_value(in, dt, stride, rows, x0, x1, C, c, reduce));
+  }
+}
