@@ -11,7 +11,7 @@ import { loadKernelModule } from '../../kernels/load-module.js';
 import { compareArrays, type KernelParity, type ParityResult, type ParityVerdict } from '../../kernels/parity.js';
 import type { AnyKernel } from '../../kernels/types.js';
 import { UsageError } from '../../src/errors.js';
-import { CpuPoolDevice } from '../../src/devices/cpu-pool.js';
+import { openCpuPoolWith } from '../../src/devices/cpu-pool-impl.js';
 import type { Device } from '../../src/devices/device.js';
 import { GpuJsDevice } from '../../src/devices/gpujs.js';
 import { runKernel, type RunResult } from '../../src/run.js';
@@ -25,8 +25,12 @@ interface Backend {
   device?: Device;
 }
 
+// The first backend is the reference: the pool running the plain TypeScript kernels. The
+// WebAssembly SIMD kernels run in a second pool (TILERUN_CPU_IMPL=wasm: an error, not a quiet
+// fallback, where the module cannot load).
 const backends: Backend[] = [
-  { name: 'cpu pool', open: async () => new CpuPoolDevice({ threads: 2 }) },
+  { name: 'cpu pool', open: async () => openCpuPoolWith('js', { threads: 2 }) },
+  { name: 'cpu pool (wasm)', open: async () => openCpuPoolWith('wasm', { threads: 2 }) },
   ...(skipWebGpu ? [] : [{ name: 'webgpu', open: () => openWebGpu() }]),
   { name: 'gpu.js (default)', open: () => GpuJsDevice.open() },
   { name: 'gpu.js cpu mode', open: () => GpuJsDevice.open({ mode: 'cpu' }) },

@@ -1,0 +1,278 @@
+/**
+ * The CPU pool's WebAssembly SIMD kernels against the plain-TypeScript kernels, against C
+ * (bench/c/tilerun-ref.c: gcc -O3 -march=native, OpenMP, the same threads) and OpenCV's
+ * per-tile loop, on the same input: GB/s of input, the median of the repeats after a warm-up.
+ *
+ *   npm run bench:wasm
+ *   npm run bench:wasm -- --size 8192 --cases tile-stats-u8,convolve-9x9-u8 --repeats 7 --json
+ *
+ * Pools run tilerun's run() end to end (scheduling, partials, a fresh output array for maps);
+ * C runs the same tiles (a fresh zeroed output per run for maps as well: "C" column; "C reused"
+ * keeps one output, which shows what first-touch page faults cost on this machine). "WASM 1T" and
+ * "C 1T" are the kernels alone on one thread (every tile in one batch, output reused): the
+ * code-for-code comparison without the pool's scheduling. "copy" is the share of the WASM 1T
+ * time spent copying rows into the module's memory.
+ * Figures from a shared 2-core machine are orders of magnitude: compare ratios within one run.
+ */
+import { availableParallelism } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { getKernel } from '../kernels/index.js';
+import { parseParams } from '../kernels/params.js';
+import { setCpuImpl } from '../kernels/wasm/choice.js';
+import { wasmKernels } from '../kernels/wasm/module.js';
+import { forEachStagedChunk, tileBands } from '../kernels/wasm/bands.js';
+import { weightsOf, type ConvolveParams } from '../kernels/convolve/params.js';
+import type { TileStatsPartial } from '../kernels/tile-stats/partial.js';
+import type { HistogramPartial } from '../kernels/histogram/partial.js';
+import { allocateArray, elementsOf, type ArrayView } from '../src/array/array-view.js';
+import { DTYPE_INFO, type DType } from '../src/array/dtype.js';
+import { openCpuPoolWith } from '../src/devices/cpu-pool-impl.js';
+import { runKernel, type RunResult } from '../src/run.js';
+import { makeTileGrid, tileRange } from '../src/tiling/tile-grid.js';
+import { buildCReference, findOpenCv, repositoryRoot, runPeer, type PeerRun } from './c-reference.js';
+
+interface Case {
+  id: string;
+  kernel: string;
+  dtype: DType;
+  params: string[];
+}
+
+const CASES: Case[] = [
+  { id: 'tile-stats-u8', kernel: 'tile-stats', dtype: 'u8', params: [] },
+  { id: 'tile-stats-u16', kernel: 'tile-stats', dtype: 'u16', params: [] },
+  { id: 'tile-stats-f32', kernel: 'tile-stats', dtype: 'f32', params: [] },
+  { id: 'histogram-u8', kernel: 'histogram', dtype: 'u8', params: [] },
+  { id: 'histogram-u16', kernel: 'histogram', dtype: 'u16', params: [] },
+  { id: 'histogram-f32', kernel: 'histogram', dtype: 'f32', params: [] },
+  { id: 'convolve-3x3-u8', kernel: 'convolve', dtype: 'u8', params: ['preset=gaussian', 'size=3'] },
+  { id: 'convolve-9x9-u8', kernel: 'convolve', dtype: 'u8', params: ['preset=gaussian', 'size=9'] },
+  { id: 'convolve-3x3-f32', kernel: 'convolve', dtype: 'f32', params: ['preset=gaussian', 'size=3'] },
+  { id: 'downsample-u8', kernel: 'downsample', dtype: 'u8', params: ['factor=2', 'reduce=mean'] },
+  { id: 'downsample-u16', kernel: 'downsample', dtype: 'u16', params: ['factor=2', 'reduce=mean'] },
+  { id: 'downsample-f32', kernel: 'downsample', dtype: 'f32', params: ['factor=2', 'reduce=mean'] },
+];
+
+const { values: flags } = parseArgs({
+  options: {
+    size: { type: 'string', default: '4096' },
+    tile: { type: 'string', default: '512' },
+    repeats: { type: 'string', default: '5' },
+    threads: { type: 'string', default: String(availableParallelism()) },
+    cases: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const size = Number(flags.size);
+const tile = Number(flags.tile);
+const repeats = Number(flags.repeats);
+const threads = Number(flags.threads);
+const log = (text: string): void => {
+  if (!flags.json) console.error(text);
+};
+
+/** The input of kernels.bench.ts: pseudo-random over the dtype's range (f32: 0 .. 65536). */
+function sampleImage(dtype: DType): ArrayView {
+  const view = allocateArray(dtype, size, size, 1);
+  const data = elementsOf(view);
+  let seed = 12345;
+  for (let i = 0; i < data.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    data[i] = dtype === 'f32' ? (seed >>> 8) / 65536 : (seed >>> 16) % (DTYPE_INFO[dtype].max + 1);
+  }
+  return view;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Median seconds after a warm-up; a run slower than 2 s (plain JS on a 9x9 stencil) is timed once. */
+async function timeMedian(run: () => unknown): Promise<number> {
+  const warmStart = performance.now();
+  await run();
+  const times: number[] = [];
+  const runs = performance.now() - warmStart > 2000 ? 1 : repeats;
+  for (let r = 0; r < runs; r++) {
+    const start = performance.now();
+    await run();
+    times.push((performance.now() - start) / 1000);
+  }
+  return median(times);
+}
+
+/** What the C reference prints as its checksum, computed from tilerun's result. */
+function checksumOf(testCase: Case, result: RunResult): number {
+  if (testCase.kernel === 'tile-stats') {
+    const channel = (result.whole as TileStatsPartial).channels[0]!;
+    return channel.exactSum !== null ? Number(channel.exactSum) : channel.mean * channel.finiteCount;
+  }
+  if (testCase.kernel === 'histogram') {
+    const channel = (result.whole as HistogramPartial).channels[0]!;
+    return channel.counts.reduce((a, b) => a + b, 0) + channel.below + channel.above;
+  }
+  const out = elementsOf(result.output!);
+  let sum = 0;
+  for (let i = 0; i < out.length; i += 997) sum += out[i]!;
+  return sum;
+}
+
+/** Arguments after the common ones, for the C reference and the OpenCV script. */
+function peerArgs(testCase: Case, params: unknown): string[] {
+  if (testCase.kernel === 'tile-stats' || testCase.kernel === 'histogram') {
+    const p = params as { bins: number; range: { lo: number; hi: number } };
+    return [String(p.bins), String(p.range.lo), String(p.range.hi)];
+  }
+  if (testCase.kernel === 'convolve') {
+    const weights = weightsOf(params as ConvolveParams);
+    return [String(weights.rows), weights.values.map((w) => w.toPrecision(9)).join(',')];
+  }
+  return [];
+}
+
+/**
+ * The WASM kernel alone on this thread over every tile in one batch (output reused): GB/s, and
+ * the share of that time spent staging rows into the module's memory (the rows copied once;
+ * convolve re-stages a halo per strip besides).
+ */
+function singleThread(view: ArrayView, testCase: Case, params: unknown): { gigabytesPerSecond: number; copyShare: number } {
+  const kernels = wasmKernels()!;
+  const kernel = getKernel(testCase.kernel);
+  const grid = makeTileGrid(size, size, tile, tile, kernel.halo(view, params));
+  const tiles = tileRange(grid, 0, grid.count);
+  setCpuImpl('wasm');
+  const out = kernel.kind === 'map' ? (() => {
+    const shape = kernel.output(view, params);
+    return allocateArray(shape.dtype, shape.height, shape.width, shape.channels);
+  })() : null;
+  const compute = (): void => {
+    if (kernel.kind === 'reduction') kernel.cpu(view, tiles, params);
+    else kernel.cpu(view, tiles, params, out!);
+  };
+  const stageOnly = (): void => {
+    kernels.arena.reset();
+    for (const band of tileBands(tiles)) forEachStagedChunk(kernels, view, band, () => {});
+  };
+  const best = (run: () => void): number => {
+    run();
+    let fastest = Infinity;
+    for (let r = 0; r < repeats; r++) {
+      const start = performance.now();
+      run();
+      fastest = Math.min(fastest, performance.now() - start);
+    }
+    return fastest;
+  };
+  const computeMs = best(compute);
+  const share = best(stageOnly) / computeMs;
+  setCpuImpl(null);
+  return { gigabytesPerSecond: elementsOf(view).byteLength / computeMs / 1e6, copyShare: share };
+}
+
+interface Row {
+  case: string;
+  wasm: number;
+  js: number;
+  c: number | null;
+  cReused: number | null;
+  opencv: number | null;
+  wasmOneThread: number;
+  cOneThread: number | null;
+  copyShare: number;
+  check: string;
+}
+
+async function main(): Promise<void> {
+  const chosen = flags.cases ? CASES.filter((c) => flags.cases!.split(',').includes(c.id)) : CASES;
+  const c = buildCReference();
+  const opencv = findOpenCv();
+  log(`wasm-vs-c bench: ${size}x${size}, ${tile}x${tile} tiles, ${threads} threads, median of ${repeats}`);
+  log('binary' in c ? `  C: gcc -O3 -march=native -fopenmp, ${threads} threads` : `  ${c.missing}`);
+  log('python' in opencv ? `  OpenCV: ${opencv.python} (per-tile loop)` : `  ${opencv.missing}`);
+  if (!wasmKernels()) throw new Error('the WebAssembly kernels did not load: npm run build (needs clang and lld)');
+  const wasmPool = openCpuPoolWith('wasm', { threads });
+  const jsPool = openCpuPoolWith('js', { threads });
+  const rows: Row[] = [];
+  const inputs = new Map<DType, { view: ArrayView; file: string }>();
+  for (const testCase of chosen) {
+    let input = inputs.get(testCase.dtype);
+    if (!input) {
+      const view = sampleImage(testCase.dtype);
+      const file = join(repositoryRoot(), 'bench', 'out', `input-${testCase.dtype}-${size}.raw`);
+      writeFileSync(file, new Uint8Array(view.buffer, 0, size * size * DTYPE_INFO[testCase.dtype].bytesPerElement));
+      input = { view, file };
+      inputs.set(testCase.dtype, input);
+    }
+    const { view, file } = input;
+    const bytes = size * size * DTYPE_INFO[testCase.dtype].bytesPerElement;
+    const kernel = getKernel(testCase.kernel);
+    // Parameters as the tiles see them (a histogram's range found once): no first pass is timed.
+    const prepared = (await runKernel(kernel, view, parseParams(kernel.name, kernel.params, testCase.params), { devices: [jsPool], tile })).params;
+    let last: RunResult | null = null;
+    const wasm = bytes / (await timeMedian(async () => (last = await runKernel(kernel, view, prepared, { devices: [wasmPool], tile })))) / 1e9;
+    const js = bytes / (await timeMedian(() => runKernel(kernel, view, prepared, { devices: [jsPool], tile }))) / 1e9;
+    const common = [testCase.kernel, testCase.dtype, file, String(size), String(tile), String(threads), String(repeats), ...peerArgs(testCase, prepared)];
+    let cRun: PeerRun | null = null;
+    let cReused: PeerRun | null = null;
+    let cOne: PeerRun | null = null;
+    if ('binary' in c) {
+      cRun = runPeer(c.binary, common, { FRESH_OUTPUT: '1' });
+      if (kernel.kind === 'map') cReused = runPeer(c.binary, common, { FRESH_OUTPUT: '0' });
+      const oneThread = [...common];
+      oneThread[5] = '1';
+      cOne = runPeer(c.binary, oneThread, { FRESH_OUTPUT: '0' });
+    }
+    const one = singleThread(view, testCase, prepared);
+    const cv = 'python' in opencv ? runPeer(opencv.python, [join(repositoryRoot(), 'bench', 'opencv', 'peers.py'), ...common]) : null;
+    const ours = checksumOf(testCase, last!);
+    const check = cRun?.checksum === undefined ? '-' : Math.abs(cRun.checksum - ours) <= 1e-5 * Math.abs(ours) + 1e-3 ? 'same' : `DIFF ${cRun.checksum} vs ${ours}`;
+    const row: Row = {
+      case: testCase.id,
+      wasm,
+      js,
+      c: cRun ? bytes / cRun.seconds / 1e9 : null,
+      cReused: cReused ? bytes / cReused.seconds / 1e9 : null,
+      opencv: cv ? bytes / cv.seconds / 1e9 : null,
+      wasmOneThread: one.gigabytesPerSecond,
+      cOneThread: cOne ? bytes / cOne.seconds / 1e9 : null,
+      copyShare: one.copyShare,
+      check,
+    };
+    rows.push(row);
+    log(`  ${row.case}: wasm ${wasm.toFixed(2)} GB/s, js ${js.toFixed(2)}, C ${row.c?.toFixed(2) ?? '-'}, OpenCV ${row.opencv?.toFixed(2) ?? '-'}`);
+  }
+  await wasmPool.close();
+  await jsPool.close();
+  if (flags.json) {
+    console.log(JSON.stringify({ size, tile, threads, repeats, c: 'binary' in c ? 'gcc -O3 -march=native -fopenmp' : c.missing, opencv: 'python' in opencv ? opencv.python : opencv.missing, rows }, null, 2));
+    return;
+  }
+  const f = (value: number | null, digits = 2): string => (value === null || Number.isNaN(value) ? '-' : value.toFixed(digits));
+  const table = [
+    ['case', 'WASM pool', 'JS pool', 'C', 'C reused', 'OpenCV', 'WASM/C', 'WASM/JS', 'WASM/OpenCV', 'WASM 1T', 'C 1T', '1T ratio', 'copy', 'C check'],
+    ...rows.map((r) => [
+      r.case,
+      f(r.wasm),
+      f(r.js),
+      f(r.c),
+      f(r.cReused),
+      f(r.opencv),
+      f(r.c === null ? null : r.wasm / r.c),
+      f(r.wasm / r.js),
+      f(r.opencv === null ? null : r.wasm / r.opencv),
+      f(r.wasmOneThread),
+      f(r.cOneThread),
+      f(r.cOneThread === null ? null : r.wasmOneThread / r.cOneThread),
+      `${f(r.copyShare * 100, 0)}%`,
+      r.check,
+    ]),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  console.log('\nGB/s of input\n' + table.map((row) => row.map((cell, i) => (i > 0 && i < 13 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ')).join('\n'));
+}
+
+await main();
+process.exit(0);
