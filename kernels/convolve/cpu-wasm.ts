@@ -9,10 +9,10 @@ import { weightsOf, type ConvolveParams } from './params.js';
 
 /**
  * convolve on the WebAssembly SIMD kernels (kernels/wasm/c/convolve.c). A band of output rows is
- * computed a strip at a time from a padded f32 copy of the rows and columns its stencil reads
- * (boundary rows and columns filled here under the kernel's boundary rule), summed in f32 in the
- * reference's tap order, as the GPU backends do: within the kernel's f32 tolerance of the f64
- * reference (kernels/convolve/tolerance.ts), integer outputs within 1.
+ * computed a strip at a time from a padded f64 copy of the rows and columns its stencil reads
+ * (boundary rows and columns filled here under the kernel's boundary rule), summed in f64 in the
+ * reference's tap order, two elements per f64x2: bit-identical to the reference (cpu.ts) for
+ * every dtype. (f32 sums would run about twice as fast but only within the GPUs' tolerance.)
  */
 export function convolveWasm(kernels: WasmKernels, view: ArrayView, tiles: readonly Tile[], params: ConvolveParams, out: ArrayView): void | null {
   const weights = weightsOf(params);
@@ -47,18 +47,19 @@ function convolveBand(
   const paddedStride = (band.x1 - band.x0 + 2 * colHalo) * C;
   const outElements = (band.x1 - band.x0) * C;
   // In-array columns of the padded rows: copied and widened by the module; the rest filled here.
+  // The constant is the f32 the GPUs hold, as in the reference.
   const inX0 = Math.max(0, padX0);
   const inX1 = Math.min(view.width, band.x1 + colHalo);
-  const strip = Math.max(1, Math.min(band.height, Math.floor(STAGE_BYTES / (paddedStride * 4)) - 2 * rowHalo));
-  const padded = arena.alloc((strip + 2 * rowHalo) * paddedStride * 4);
+  const strip = Math.max(1, Math.min(band.height, Math.floor(STAGE_BYTES / (paddedStride * 8)) - 2 * rowHalo));
+  const padded = arena.alloc((strip + 2 * rowHalo) * paddedStride * 8);
   const raw = arena.alloc(Math.max(0, inX1 - inX0) * C * DTYPE_INFO[view.dtype].bytesPerElement);
   const outBytes = DTYPE_INFO[out.dtype].bytesPerElement;
   const outStage = arena.alloc(strip * outElements * outBytes);
-  const sums = arena.alloc(outElements * 4);
+  const sums = arena.alloc(outElements * 8);
   const offsets = arena.alloc(taps.length * 4);
-  const weightsAt = arena.alloc(taps.length * 4);
+  const weightsAt = arena.alloc(taps.length * 8);
   arena.i32(offsets, taps.length).set(taps.map(({ i, j }) => i * paddedStride + j * C));
-  arena.f32(weightsAt, taps.length).set(taps.map(({ w }) => w));
+  arena.f64(weightsAt, taps.length).set(taps.map(({ w }) => w));
   const source = elementsOf(view);
   const target = elementsOf(out);
   const padColumns: { at: number; x: number }[] = [];
@@ -68,18 +69,18 @@ function convolveBand(
   for (let y = band.y; y < band.y + band.height; y += strip) {
     const outRows = Math.min(strip, band.y + band.height - y);
     for (let r = 0; r < outRows + 2 * rowHalo; r++) {
-      const row = padded + r * paddedStride * 4;
+      const row = padded + r * paddedStride * 8;
       const sourceRow = boundaryIndex(y - rowHalo + r, view.height, params.boundary);
       if (sourceRow < 0) {
-        arena.f32(row, paddedStride).fill(constant);
+        arena.f64(row, paddedStride).fill(constant);
         continue;
       }
       if (inX1 > inX0) {
         stageRows(arena, view, source, sourceRow, 1, inX0, inX1, raw);
-        exports.widen_row(raw, DTYPE_CODE[view.dtype], (inX1 - inX0) * C, row + (inX0 - padX0) * C * 4);
+        exports.widen_row(raw, DTYPE_CODE[view.dtype], (inX1 - inX0) * C, row + (inX0 - padX0) * C * 8);
       }
       if (padColumns.length > 0) {
-        const paddedRow = arena.f32(row, paddedStride);
+        const paddedRow = arena.f64(row, paddedStride);
         for (const { at, x } of padColumns) {
           for (let c = 0; c < C; c++) paddedRow[at + c] = x < 0 ? constant : source[(sourceRow * view.width + x) * C + c]!;
         }

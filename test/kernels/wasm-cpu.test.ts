@@ -2,7 +2,8 @@
  * The WebAssembly SIMD path of the CPU kernels against the TypeScript reference, on the calling
  * thread: every accelerated kernel x the awkward corpus (plus larger arrays that reach the SIMD
  * main loops and bands of several tiles) x the parameter sets of its parity rule, compared with
- * that rule (integers bit-identical, floats within the kernel's tolerance). The pool-level
+ * that rule (integers bit-identical, floats within the kernel's tolerance; map outputs must be
+ * bit-identical whatever the dtype). The pool-level
  * check is in test/parity (backend "cpu pool (wasm)").
  *
  * The module must load: a missing build (no clang) fails here rather than passing on the
@@ -10,7 +11,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { getKernel } from '../../kernels/index.js';
-import type { KernelParity, ParityResult } from '../../kernels/parity.js';
+import { compareArrays, type KernelParity, type ParityResult } from '../../kernels/parity.js';
 import { setCpuImpl } from '../../kernels/wasm/choice.js';
 import { wasmKernels, wasmUnavailableReason } from '../../kernels/wasm/module.js';
 import { arrayFromElements, type ArrayView } from '../../src/array/array-view.js';
@@ -78,7 +79,7 @@ describe.skipIf(skip)('WebAssembly SIMD CPU kernels agree with the TypeScript re
   });
 
   for (const kernelName of ACCELERATED) {
-    it(`${kernelName}: bit-identical integers, floats within tolerance`, async () => {
+    it(`${kernelName}: agrees with the reference`, async () => {
       const kernel = getKernel(kernelName);
       const { parity } = (await import(`../../kernels/${kernelName}/parity.ts`)) as { parity: KernelParity<unknown> };
       const failures: string[] = [];
@@ -98,6 +99,12 @@ describe.skipIf(skip)('WebAssembly SIMD CPU kernels agree with the TypeScript re
           const verdict = parity.compare(parityResult(expected), parityResult(actual), testCase.view, params);
           checked++;
           if (verdict.error > verdict.allowed) failures.push(`${testCase.name} ${JSON.stringify(params)}: ${verdict.error} > ${verdict.allowed} at ${verdict.where ?? '?'}`);
+          // Maps compute exactly what the reference does (f64 sums in its order): every element,
+          // NaN and -0 included, must be the same, stricter than the kernels' GPU tolerances.
+          if (kernel.kind === 'map') {
+            const exact = compareArrays(expected.output!, actual.output!, () => 0);
+            if (exact.error !== 0) failures.push(`${testCase.name} ${JSON.stringify(params)}: not bit-identical at ${exact.where ?? '?'}`);
+          }
         }
       }
       expect(checked).toBeGreaterThan(20);
