@@ -4,7 +4,8 @@ import type { Binning } from '../tile-stats/params.js';
 import { forEachStagedChunk, tileBands, type TileBand } from '../wasm/bands.js';
 import { byteCountsPerChannel, byteLanes } from '../wasm/byte-counts.js';
 import type { WasmKernels } from '../wasm/module.js';
-import { fromSlots, u16SlotTable, u8HistogramFromCounts } from './cpu.js';
+import { slotTableIn } from '../wasm/slot-table.js';
+import { fromSlots, u8HistogramFromCounts } from './cpu.js';
 import { histogramBinning, type HistogramParams } from './params.js';
 import { emptyHistogramPartial, type HistogramPartial } from './partial.js';
 
@@ -16,10 +17,12 @@ import { emptyHistogramPartial, type HistogramPartial } from './partial.js';
 export function histogramWasm(kernels: WasmKernels, view: ArrayView, tiles: readonly Tile[], params: HistogramParams): HistogramPartial[] {
   const binning = histogramBinning(view.dtype, params);
   const results: HistogramPartial[] = new Array<HistogramPartial>(tiles.length);
+  // The u16 value -> slot table (256 KiB) goes into the module once per call, not once per band.
+  const table = view.dtype === 'u16' && binning.bins > 0 ? slotTableIn(kernels, binning) : 0;
   for (const band of tileBands(tiles)) {
     const mark = kernels.arena.mark();
     if (view.dtype === 'u8') u8Band(kernels, view, band, binning, results);
-    else if (view.dtype === 'u16') u16Band(kernels, view, band, binning, results);
+    else if (view.dtype === 'u16') u16Band(kernels, view, band, binning, table, results);
     else f32Band(kernels, view, band, binning, results);
     kernels.arena.release(mark);
   }
@@ -41,12 +44,10 @@ function u8Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning: 
   });
 }
 
-function u16Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning: Binning, results: HistogramPartial[]): void {
+function u16Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning: Binning, table: number, results: HistogramPartial[]): void {
   const { arena, exports } = kernels;
   const channels = view.channels;
   const slotCount = binning.bins + 2;
-  const table = arena.alloc(65536 * 4);
-  arena.u32(table, 65536).set(u16SlotTable(binning));
   // Two interleaved slot arrays per tile and channel (slots_u16 alternates between them).
   const slotsAt = band.members.map(() => Array.from({ length: channels }, () => arena.alloc(2 * slotCount * 4)));
   forEachStagedChunk(kernels, view, band, (stage, rows, stride) => {
@@ -73,7 +74,7 @@ function f32Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning:
   const channels = view.channels;
   const bins = binning.bins;
   const loHalf = Math.fround(binning.lo * 0.5);
-  // stats_f32's record: moments at 0..35 (unused here), slots (below, bins, above, NaN) at 64.
+  // stats_f32's record (moments off: only the slots, below, bins, above and NaN, at 64, are used).
   const recordBytes = 64 + (bins + 3) * 4;
   const records = band.members.map(() => Array.from({ length: channels }, () => arena.alloc(recordBytes)));
   forEachStagedChunk(kernels, view, band, (stage, rows, stride) => {
@@ -81,7 +82,7 @@ function f32Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning:
       for (let c = 0; c < channels; c++) {
         const at = records[i]![c]!;
         const base = stage + ((tile.x - band.x0) * channels + c) * 4;
-        exports.stats_f32(base, rows, tile.width, stride, channels, 0, bins, binning.lo, binning.hi, loHalf, binning.scale, at, at + 16, at + 24, at + 64);
+        exports.stats_f32(base, rows, tile.width, stride, channels, 0, 0, bins, binning.lo, binning.hi, loHalf, binning.scale, at, at + 16, at + 24, at + 64);
       }
     });
   });

@@ -1,9 +1,9 @@
 import { elementsOf, type ArrayView } from '../../src/array/array-view.js';
 import type { Tile } from '../../src/tiling/tile.js';
-import { u16SlotTable } from '../histogram/cpu.js';
 import { forEachStagedChunk, tileBands, type TileBand } from '../wasm/bands.js';
 import { byteCountsPerChannel, byteLanes } from '../wasm/byte-counts.js';
 import type { WasmKernels } from '../wasm/module.js';
+import { slotTableIn } from '../wasm/slot-table.js';
 import { firstFinite } from './cpu.js';
 import { finishIntegerExact, u8StatsFromCounts } from './exact-stats.js';
 import { makeBinning, type Binning, type TileStatsParams } from './params.js';
@@ -19,10 +19,12 @@ import { emptyChannelStats, type ChannelStats, type TileStatsPartial } from './p
 export function tileStatsWasm(kernels: WasmKernels, view: ArrayView, tiles: readonly Tile[], params: TileStatsParams): TileStatsPartial[] {
   const binning = makeBinning(view.dtype, params);
   const results: TileStatsPartial[] = new Array<TileStatsPartial>(tiles.length);
+  // The u16 value -> slot table (256 KiB) goes into the module once per call, not once per band.
+  const table = view.dtype === 'u16' && binning.bins > 0 ? slotTableIn(kernels, binning) : 0;
   for (const band of tileBands(tiles)) {
     const mark = kernels.arena.mark();
     if (view.dtype === 'u8') u8Band(kernels, view, band, binning, results);
-    else if (view.dtype === 'u16') u16Band(kernels, view, band, binning, results);
+    else if (view.dtype === 'u16') u16Band(kernels, view, band, binning, table, results);
     else f32Band(kernels, view, band, binning, results);
     kernels.arena.release(mark);
   }
@@ -44,16 +46,11 @@ function u8Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning: 
   });
 }
 
-function u16Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning: Binning, results: TileStatsPartial[]): void {
+function u16Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning: Binning, table: number, results: TileStatsPartial[]): void {
   const { arena, exports } = kernels;
   const channels = view.channels;
   const bins = binning.bins;
   const slotCount = bins + 2;
-  let table = 0;
-  if (bins > 0) {
-    table = arena.alloc(65536 * 4);
-    arena.u32(table, 65536).set(u16SlotTable(binning));
-  }
   // Per tile and channel: [sum, sum of squares, min, max] as u64, then two slot arrays.
   const recordBytes = 32 + (bins > 0 ? 2 * slotCount * 4 : 0);
   const records = band.members.map(() =>
@@ -114,7 +111,7 @@ function f32Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning:
       for (let c = 0; c < channels; c++) {
         const { at, shift } = records[i]![c]!;
         const base = stage + ((tile.x - band.x0) * channels + c) * 4;
-        exports.stats_f32(base, rows, tile.width, stride, channels, shift, bins, binning.lo, binning.hi, loHalf, binning.scale, at, at + 16, at + 24, bins > 0 ? at + 64 : 0);
+        exports.stats_f32(base, rows, tile.width, stride, channels, 1, shift, bins, binning.lo, binning.hi, loHalf, binning.scale, at, at + 16, at + 24, bins > 0 ? at + 64 : 0);
       }
     });
   });

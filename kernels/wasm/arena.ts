@@ -14,6 +14,8 @@ export const DTYPE_CODE: Record<DType, number> = { u8: 0, u16: 1, f32: 2 };
 export class WasmArena {
   private top: number;
   private readonly base: number;
+  /** Kernel calls that took this arena (each starts with reset()): lets tests see WASM ran. */
+  calls = 0;
 
   constructor(private readonly exports: WasmKernelExports) {
     this.base = Math.ceil((exports.__heap_base.value as number) / 64) * 64;
@@ -21,6 +23,7 @@ export class WasmArena {
   }
 
   reset(): void {
+    this.calls++;
     this.top = this.base;
   }
 

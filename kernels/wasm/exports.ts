@@ -31,6 +31,7 @@ export interface WasmKernelExports {
     n: number,
     stride: number,
     step: number,
+    moments: number,
     shift: number,
     bins: number,
     lo: number,

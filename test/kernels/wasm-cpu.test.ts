@@ -12,7 +12,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getKernel } from '../../kernels/index.js';
 import { compareArrays, type KernelParity, type ParityResult } from '../../kernels/parity.js';
-import { setCpuImpl } from '../../kernels/wasm/choice.js';
+import { cpuImpl, setCpuImpl } from '../../kernels/wasm/choice.js';
 import { wasmKernels, wasmUnavailableReason } from '../../kernels/wasm/module.js';
 import { arrayFromElements, type ArrayView } from '../../src/array/array-view.js';
 import type { DType } from '../../src/array/dtype.js';
@@ -73,9 +73,31 @@ describe.skipIf(skip)('WebAssembly SIMD CPU kernels agree with the TypeScript re
     expect(wasmKernels()).not.toBeNull();
   });
 
-  it('TILERUN_CPU_IMPL=wasm refuses to fall back silently when asked for WASM', () => {
-    setCpuImpl('wasm');
-    expect(wasmKernels()).not.toBeNull();
+  it('runs the module under wasm and auto, the reference under js', () => {
+    const view = randomArray('u8', 8, 8, 1, 9);
+    const tiles = [{ index: 0, row: 0, col: 0, x: 0, y: 0, width: 8, height: 8, halo: 0 }];
+    const kernel = getKernel('histogram');
+    const arena = wasmKernels()!.arena;
+    const callsWith = (impl: 'js' | 'wasm' | 'auto'): number => {
+      setCpuImpl(impl);
+      const before = arena.calls;
+      if (kernel.kind === 'reduction') kernel.cpu(view, tiles, { bins: 4, range: { lo: 0, hi: 255 } });
+      return arena.calls - before;
+    };
+    expect(callsWith('wasm')).toBe(1);
+    expect(callsWith('auto')).toBe(1);
+    expect(callsWith('js')).toBe(0);
+  });
+
+  it('refuses an unknown TILERUN_CPU_IMPL, naming the accepted values', () => {
+    const previous = process.env.TILERUN_CPU_IMPL;
+    process.env.TILERUN_CPU_IMPL = 'simd';
+    try {
+      expect(() => cpuImpl()).toThrow(/js, wasm, auto.*'simd'/);
+    } finally {
+      if (previous === undefined) delete process.env.TILERUN_CPU_IMPL;
+      else process.env.TILERUN_CPU_IMPL = previous;
+    }
   });
 
   for (const kernelName of ACCELERATED) {

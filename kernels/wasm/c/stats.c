@@ -62,15 +62,16 @@ void stats_u16(const uint16_t* base, uint32_t rows, uint32_t n, uint32_t stride,
 }
 
 /*
- * f32: sums[0..1] += sum of d and d^2, d = x - shift over finite x (f64); minmax[0..1] finite
+ * f32 (the moments only when `moments` is set; a histogram alone skips them): sums[0..1] += sum of d and d^2, d = x - shift over finite x (f64); minmax[0..1] finite
  * min and max (start at +Inf and -Inf); counts[0..2] += NaN, +Inf, -Inf. With bins > 0,
  * slots[s] += 1 per element, s = 0 below lo (-Inf too), 1 + bin, bins + 1 above hi (+Inf too),
  * bins + 2 NaN, where bin = the reference's f32 floor((x*0.5 - lo_half) * scale) clamped to
  * 0 .. bins-1, and x == hi is the last bin.
  */
 EXPORT(stats_f32)
-void stats_f32(const float* base, uint32_t rows, uint32_t n, uint32_t stride, uint32_t step, double shift, uint32_t bins,
-               float lo, float hi, float lo_half, float scale, double* sums, float* minmax, uint32_t* counts, uint32_t* slots) {
+void stats_f32(const float* base, uint32_t rows, uint32_t n, uint32_t stride, uint32_t step, uint32_t moments, double shift,
+               uint32_t bins, float lo, float hi, float lo_half, float scale, double* sums, float* minmax, uint32_t* counts,
+               uint32_t* slots) {
   const float inf = __builtin_inff();
   const float shift_f = (float)shift; /* the shift is an element of the data: exact in f32 */
   v128_t vinf = wasm_f32x4_splat(inf), vninf = wasm_f32x4_splat(-inf);
@@ -93,22 +94,24 @@ void stats_f32(const float* base, uint32_t rows, uint32_t n, uint32_t stride, ui
     if (step == 1) {
       for (; k + 4 <= n; k += 4) {
         v128_t v = wasm_v128_load(row + k);
-        v128_t finite = wasm_f32x4_lt(wasm_f32x4_abs(v), vinf);
         v128_t is_nan = wasm_f32x4_ne(v, v);
-        v128_t is_pinf = wasm_f32x4_eq(v, vinf);
-        v128_t is_ninf = wasm_f32x4_eq(v, vninf);
-        nan_n = wasm_i32x4_sub(nan_n, is_nan);
-        pinf_n = wasm_i32x4_sub(pinf_n, is_pinf);
-        ninf_n = wasm_i32x4_sub(ninf_n, is_ninf);
-        vmin = wasm_f32x4_min(vmin, wasm_v128_bitselect(v, vinf, finite));
-        vmax = wasm_f32x4_max(vmax, wasm_v128_bitselect(v, vninf, finite));
-        v128_t x = wasm_v128_bitselect(v, vshift, finite);
-        v128_t d0 = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(x), dshift);
-        v128_t d1 = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x, x, 2, 3, 0, 1)), dshift);
-        s0 = wasm_f64x2_add(s0, d0);
-        s1 = wasm_f64x2_add(s1, d1);
-        q0 = wasm_f64x2_add(q0, wasm_f64x2_mul(d0, d0));
-        q1 = wasm_f64x2_add(q1, wasm_f64x2_mul(d1, d1));
+        if (moments) {
+          v128_t finite = wasm_f32x4_lt(wasm_f32x4_abs(v), vinf);
+          v128_t is_pinf = wasm_f32x4_eq(v, vinf);
+          v128_t is_ninf = wasm_f32x4_eq(v, vninf);
+          nan_n = wasm_i32x4_sub(nan_n, is_nan);
+          pinf_n = wasm_i32x4_sub(pinf_n, is_pinf);
+          ninf_n = wasm_i32x4_sub(ninf_n, is_ninf);
+          vmin = wasm_f32x4_min(vmin, wasm_v128_bitselect(v, vinf, finite));
+          vmax = wasm_f32x4_max(vmax, wasm_v128_bitselect(v, vninf, finite));
+          v128_t x = wasm_v128_bitselect(v, vshift, finite);
+          v128_t d0 = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(x), dshift);
+          v128_t d1 = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x, x, 2, 3, 0, 1)), dshift);
+          s0 = wasm_f64x2_add(s0, d0);
+          s1 = wasm_f64x2_add(s1, d1);
+          q0 = wasm_f64x2_add(q0, wasm_f64x2_mul(d0, d0));
+          q1 = wasm_f64x2_add(q1, wasm_f64x2_mul(d1, d1));
+        }
         if (bins) {
           v128_t t = wasm_f32x4_mul(wasm_f32x4_sub(wasm_f32x4_mul(v, vhalf), vlo_half), vscale);
           v128_t bin = wasm_i32x4_min(wasm_i32x4_max(wasm_i32x4_trunc_sat_f32x4(t), zero), last);
