@@ -1,8 +1,8 @@
 /*
  * downsample: one output row of factor x factor blocks, exactly as kernels/downsample/cpu.ts
  * (NaN skipped, infinities in a mean give +-Inf or NaN, integer means summed exactly and rounded
- * half to even). Factor 2 on one-channel u8 and u16 data, the common case, has SIMD paths; every
- * other case goes through the scalar block_value, which is the reference's loop in C.
+ * half to even). Factor 2 on one-channel data of the same dtype in and out, the common case, has
+ * SIMD paths; every other case goes through the scalar block_value, the reference's loop in C.
  */
 #include "common.h"
 
@@ -119,6 +119,69 @@ static uint32_t minmax2_u16(const uint16_t* r0, const uint16_t* r1, uint32_t blo
 }
 
 /*
+ * Mean of 2x2 f32 blocks, two per f64x2: per block, the finite values summed in f64 in the
+ * reference's order (a b / c d: ((0 + a) + b) + c) + d, a skipped value adding +0, which changes
+ * nothing since the sum is never -0), their count, and whether +Inf, -Inf or only NaN were seen.
+ */
+static uint32_t mean2_f32(const float* r0, const float* r1, uint32_t blocks, float* out) {
+  uint32_t b = 0;
+  const v128_t inf = wasm_f64x2_splat(__builtin_inf()), ninf = wasm_f64x2_splat(-__builtin_inf());
+  const v128_t nan = wasm_f64x2_splat(__builtin_nan("")), zero = wasm_f64x2_splat(0), one = wasm_f64x2_splat(1);
+  for (; b + 2 <= blocks; b += 2) {
+    v128_t top = wasm_v128_load(r0 + 2 * b), bottom = wasm_v128_load(r1 + 2 * b);
+    v128_t values[4] = {
+        wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(top, top, 0, 2, 1, 3)),
+        wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(top, top, 1, 3, 0, 2)),
+        wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(bottom, bottom, 0, 2, 1, 3)),
+        wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(bottom, bottom, 1, 3, 0, 2)),
+    };
+    v128_t sum = zero, count = zero, pos = wasm_i64x2_splat(0), neg = pos, any = pos;
+    for (int k = 0; k < 4; k++) {
+      v128_t v = values[k];
+      v128_t finite = wasm_f64x2_lt(wasm_f64x2_abs(v), inf);
+      sum = wasm_f64x2_add(sum, wasm_v128_and(v, finite));
+      count = wasm_f64x2_add(count, wasm_v128_and(one, finite));
+      pos = wasm_v128_or(pos, wasm_f64x2_eq(v, inf));
+      neg = wasm_v128_or(neg, wasm_f64x2_eq(v, ninf));
+      any = wasm_v128_or(any, wasm_f64x2_eq(v, v));
+    }
+    v128_t mean = wasm_f64x2_div(sum, count);
+    mean = wasm_v128_bitselect(ninf, mean, neg);
+    mean = wasm_v128_bitselect(inf, mean, pos);
+    mean = wasm_v128_bitselect(nan, mean, wasm_v128_or(wasm_v128_not(any), wasm_v128_and(pos, neg)));
+    wasm_v128_store64_lane(out + b, wasm_f32x4_demote_f64x2_zero(mean), 0);
+  }
+  return b;
+}
+
+/*
+ * Min or max of 2x2 f32 blocks, four at a time: NaN skipped, the first of equal values (-0, +0)
+ * kept, a block of NaN only giving NaN, as the reference's loop over a b / c d does.
+ */
+static uint32_t minmax2_f32(const float* r0, const float* r1, uint32_t blocks, float* out, int want_max) {
+  uint32_t b = 0;
+  for (; b + 4 <= blocks; b += 4) {
+    v128_t t0 = wasm_v128_load(r0 + 2 * b), t1 = wasm_v128_load(r0 + 2 * b + 4);
+    v128_t u0 = wasm_v128_load(r1 + 2 * b), u1 = wasm_v128_load(r1 + 2 * b + 4);
+    v128_t values[4] = {
+        wasm_i32x4_shuffle(t0, t1, 0, 2, 4, 6),
+        wasm_i32x4_shuffle(t0, t1, 1, 3, 5, 7),
+        wasm_i32x4_shuffle(u0, u1, 0, 2, 4, 6),
+        wasm_i32x4_shuffle(u0, u1, 1, 3, 5, 7),
+    };
+    v128_t best = values[0];
+    for (int k = 1; k < 4; k++) {
+      v128_t v = values[k];
+      v128_t better = want_max ? wasm_f32x4_gt(v, best) : wasm_f32x4_lt(v, best);
+      /* take v where it is better, or where best is still NaN (a NaN v keeps best NaN) */
+      best = wasm_v128_bitselect(v, best, wasm_v128_or(better, wasm_f32x4_ne(best, best)));
+    }
+    wasm_v128_store(out + b, best);
+  }
+  return b;
+}
+
+/*
  * One output row from `rows` (1 .. factor) input rows of `pixels` pixels x C channels, rows
  * `stride` elements apart: ceil(pixels / factor) x C outputs of out_dt.
  */
@@ -135,6 +198,9 @@ void downsample_row(const void* in, uint32_t dt, uint32_t stride, uint32_t rows,
     } else if (dt == DT_U16) {
       const uint16_t *r0 = in, *r1 = r0 + stride;
       done = reduce == REDUCE_MEAN ? mean2_u16(r0, r1, full, out) : minmax2_u16(r0, r1, full, out, reduce == REDUCE_MAX);
+    } else {
+      const float *r0 = in, *r1 = r0 + stride;
+      done = reduce == REDUCE_MEAN ? mean2_f32(r0, r1, full, out) : minmax2_f32(r0, r1, full, out, reduce == REDUCE_MAX);
     }
   }
   for (uint32_t o = done; o < outputs; o++) {
