@@ -36,6 +36,12 @@ export interface BatchJob {
   readonly out?: ArrayView;
 }
 
+/** Where a batch's time went, filled in by devices that can tell. */
+export interface BatchTiming {
+  /** Seconds spent moving data: staging and upload, readback, messages to and from a worker thread. */
+  transferSeconds: number;
+}
+
 /**
  * One backend. The rest of tilerun never branches on which device it holds: it asks what a
  * device supports, hands it batches of tiles and gets one partial (or output region) per tile back, in tile order.
@@ -56,6 +62,8 @@ export interface Device {
    * Runs one batch. Reductions: one partial per tile, in tile order. Maps: each tile's output
    * region is written into job.out and the result holds one null per tile.
    */
-  run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]>;
+  run(job: BatchJob, tiles: readonly Tile[], timing?: BatchTiming): Promise<unknown[]>;
+  /** Why the device can run nothing more (a lost GPU device), or null while it works. */
+  lostReason?(): string | null;
   close(): Promise<void>;
 }
