@@ -51,6 +51,12 @@ export interface Device {
   /** Batches it can usefully have in flight at once (worker threads, GPU submissions). */
   readonly concurrency: number;
   /**
+   * True where batches in flight share one engine and finish in order (a GPU queue): extra lanes
+   * only overlap one batch's transfers with another's compute, so the scheduler models the device
+   * as one queue. False or absent: each lane works alone (worker threads).
+   */
+  readonly sharedQueue?: boolean;
+  /**
    * Largest number of bytes of whole array rows one tile (with its halo) may need: a GPU batch
    * uploads whole rows into one storage binding. Infinity where there is no such limit.
    */

@@ -47,6 +47,7 @@ export interface WebGpuDeviceOptions {
 export class WebGpuDevice implements Device {
   readonly info: DeviceInfo;
   readonly concurrency: number;
+  readonly sharedQueue = true;
   readonly maxBandBytes: number;
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private readonly freeSlots: Slot[] = [];

@@ -36,14 +36,25 @@ export class DmdaPolicy implements SchedulingPolicy {
       return { kind: 'run', count: Math.max(1, Math.min(probeTiles, cap, remainingTiles)), reason: 'calibrating: model has too few batches' };
     }
 
-    const laneOf = (d: number, available: number): BalanceLane => {
+    const laneOf = (d: number, available: number): BalanceLane & { oneTile: number } => {
       const model = devices[d]!.model;
-      return { available, fixedSeconds: model.fixedSeconds, bytesPerSecond: model.laneBytesPerSecond ?? 0 };
+      return {
+        available,
+        fixedSeconds: model.fixedSeconds,
+        bytesPerSecond: model.laneBytesPerSecond ?? 0,
+        oneTile: available + model.predict(bytesPerTile),
+      };
     };
-    const me = laneOf(deviceIndex, now);
-    const others: BalanceLane[] = [];
+    // A shared queue (a GPU) is one lane of the balance, free when its queue drains; worker
+    // threads are one lane each, free when their batch in flight ends.
+    const me = laneOf(deviceIndex, self.sharedQueue ? Math.max(now, self.predictedQueueEnd) : now);
+    const others: (BalanceLane & { oneTile: number })[] = [];
     for (const state of devices) {
       if (!state.alive || !state.model.calibrated) continue;
+      if (state.sharedQueue) {
+        if (state.index !== deviceIndex) others.push(laneOf(state.index, Math.max(now, state.predictedQueueEnd)));
+        continue;
+      }
       state.lanes.forEach((lane, l) => {
         if (state.index === deviceIndex && l === laneIndex) return;
         others.push(laneOf(state.index, lane.busy ? Math.max(now, lane.predictedFree) : now));
@@ -51,14 +62,14 @@ export class DmdaPolicy implements SchedulingPolicy {
     }
     const remainingBytes = remainingTiles * bytesPerTile;
     const finish = balancedFinish([me, ...others], remainingBytes);
-    const oneTileHere = now + self.model.predict(bytesPerTile);
     if (others.length > 0) {
       const finishWithout = balancedFinish(others, remainingBytes);
-      const someoneFaster = others.some((lane) => lane.available + lane.fixedSeconds + bytesPerTile / lane.bytesPerSecond < oneTileHere);
-      if (oneTileHere > finishWithout && someoneFaster) {
+      // Strictly faster, by more than rounding: equal lanes must not each defer to the other.
+      const someoneFaster = others.some((lane) => lane.oneTile < me.oneTile - 1e-9 * Math.max(1, me.oneTile));
+      if (me.oneTile > finishWithout && someoneFaster) {
         return {
           kind: 'wait',
-          reason: `one tile here would end at +${fmt(oneTileHere - now)}; the other lanes finish all ${remainingTiles} remaining tiles by +${fmt(finishWithout - now)}`,
+          reason: `one tile here would end at +${fmt(me.oneTile - now)}; the other lanes finish all ${remainingTiles} remaining tiles by +${fmt(finishWithout - now)}`,
         };
       }
     }

@@ -15,6 +15,10 @@ export interface DeviceState {
   readonly model: PerfModel;
   alive: boolean;
   readonly lanes: LaneState[];
+  /** The device is one queue (see Device.sharedQueue): its model is per batch of the queue, not per lane. */
+  readonly sharedQueue: boolean;
+  /** Shared queues: when the last batch handed to it is predicted to end. */
+  predictedQueueEnd: number;
 }
 
 /** What a policy may look at when a lane asks for work. */

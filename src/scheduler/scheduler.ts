@@ -144,8 +144,10 @@ export async function scheduleTiles(
     model: options.models?.[index] ?? new PerfModel(),
     alive: true,
     lanes: Array.from({ length: device.concurrency }, () => ({ busy: false, predictedFree: 0 })),
+    sharedQueue: device.sharedQueue === true,
+    predictedQueueEnd: 0,
   }));
-  const records = devices.map(() => ({ tiles: 0, bytes: 0, batches: 0, failures: 0, consecutiveFailures: 0, waits: 0, lastWait: null as string | null, retired: null as string | null, busy: 0, busySince: 0, active: 0 }));
+  const records = devices.map(() => ({ tiles: 0, bytes: 0, batches: 0, failures: 0, consecutiveFailures: 0, waits: 0, lastWait: null as string | null, retired: null as string | null, busy: 0, busySince: 0, active: 0, lastEnd: 0 }));
   const partials: unknown[] = new Array(grid.count);
   const batches: BatchRecord[] = [];
   const faults: FaultRecord[] = [];
@@ -214,11 +216,14 @@ export async function scheduleTiles(
     const device = state.device;
     const tiles = tileRange(grid, range.first, range.count);
     const bytes = tiles.reduce((sum, tile) => sum + tileBytes(tile.width, tile.height, channels, bytesPerElement), 0);
-    const predicted = state.model.calibrated ? state.model.predict(bytes) : null;
     const start = now();
+    // A shared queue runs this batch after those already on it: predict from the queue's end.
+    const queuedFrom = state.sharedQueue ? Math.max(start, state.predictedQueueEnd) : start;
+    const predicted = state.model.calibrated ? queuedFrom - start + state.model.predict(bytes) : null;
     const lane = state.lanes[laneIndex]!;
     lane.busy = true;
     lane.predictedFree = start + (predicted ?? 0);
+    if (state.sharedQueue) state.predictedQueueEnd = lane.predictedFree;
     inFlight++;
     if (record.active++ === 0) record.busySince = start;
     const timing: BatchTiming = { transferSeconds: 0 };
@@ -249,6 +254,10 @@ export async function scheduleTiles(
     inFlight--;
     lane.busy = false;
     if (--record.active === 0) record.busy += end - record.busySince;
+    // On a shared queue a batch's own cost is the time since the batch before it ended.
+    const serviceSeconds = state.sharedQueue ? end - Math.max(start, record.lastEnd) : end - start;
+    record.lastEnd = end;
+    if (state.sharedQueue) state.predictedQueueEnd = Math.max(end, ...state.lanes.filter((l) => l.busy).map((l) => l.predictedFree));
     const attempt = (range.retry?.attempts ?? 0) + 1;
     const batch: BatchRecord = {
       device: device.info.id,
@@ -266,7 +275,7 @@ export async function scheduleTiles(
     batches.push(batch);
 
     if (results !== undefined && failure === undefined) {
-      state.model.observe({ bytes, seconds: end - start, transferSeconds: timing.transferSeconds });
+      state.model.observe({ bytes, seconds: serviceSeconds, transferSeconds: timing.transferSeconds });
       results.forEach((partial, i) => (partials[range.first + i] = partial));
       record.tiles += range.count;
       record.bytes += bytes;
@@ -314,7 +323,11 @@ export async function scheduleTiles(
         await nextEvent();
         continue;
       }
-      const decision = policy.decide(view(), deviceIndex, laneIndex);
+      let decision = policy.decide(view(), deviceIndex, laneIndex);
+      if (decision.kind === 'wait' && inFlight === 0 && waitsSinceEvent + 1 >= liveLanes()) {
+        // Every other lane waits too and nothing is running: no event would ever wake them.
+        decision = { kind: 'run', count: 1, reason: `every lane chose to wait with nothing running (${decision.reason}); ran a tile here` };
+      }
       if (decision.kind === 'wait') {
         records[deviceIndex]!.waits++;
         records[deviceIndex]!.lastWait = decision.reason;
