@@ -7,7 +7,10 @@ import { InProcessCpuDevice } from './devices/in-process.js';
 import type { BatchJob, Device } from './devices/device.js';
 import { openDevices, type DeviceSelection } from './devices/select.js';
 import { UsageError } from './errors.js';
-import { scheduleTiles, type BatchRecord, type DeviceRecord } from './scheduler/scheduler.js';
+import { modelKey } from './scheduler/model-key.js';
+import { ModelStore } from './scheduler/model-store.js';
+import { PerfModel, type SavedModel } from './scheduler/perf-model.js';
+import { scheduleTiles, type BatchRecord, type DeviceRecord, type FaultRecord } from './scheduler/scheduler.js';
 import { stitchPartials } from './stitch/stitch.js';
 import { checkTileSize, fitTileSize } from './tiling/fit-tile-size.js';
 import { makeTileGrid, type TileGrid } from './tiling/tile-grid.js';
@@ -26,6 +29,28 @@ export interface RunOptions {
   /** Called as batches finish; `pass` counts from 1 (a kernel may make a first pass). */
   onProgress?: (tilesDone: number, tilesTotal: number, bytesDone: number, pass: number) => void;
   targetBatchSeconds?: number;
+  /** Where performance models persist between runs (default: the user's cache directory); false keeps them in memory only. */
+  models?: ModelStore | false;
+  /** Start every device uncalibrated and replace its stored model. */
+  recalibrate?: boolean;
+}
+
+/** One pass over the tiles (a kernel's first pass, then its main pass), as the scheduler ran it. */
+export interface PassRecord {
+  pass: number;
+  kernel: string;
+  tiles: number;
+  tileHeight: number;
+  tileWidth: number;
+  /** Seconds since the run started. */
+  start: number;
+  seconds: number;
+  policy: string;
+  devices: DeviceRecord[];
+  batches: BatchRecord[];
+  faults: FaultRecord[];
+  /** Per device: whether its model came from the cache, and its key there. */
+  models: { device: string; key: string; fromCache: boolean }[];
 }
 
 export interface RunResult<Params = unknown, Partial = unknown> {
@@ -43,6 +68,10 @@ export interface RunResult<Params = unknown, Partial = unknown> {
   output?: ArrayView;
   devices: DeviceRecord[];
   batches: BatchRecord[];
+  /** Every pass, first passes included: for traces and --explain. */
+  schedule: PassRecord[];
+  /** Failures the run survived (a batch re-run elsewhere, a device retired). */
+  faults: FaultRecord[];
   /** Passes over the data (2 when a first pass found a histogram range or a normalisation's). */
   passes: number;
   seconds: number;
@@ -162,11 +191,22 @@ export async function runKernel<Params, Partial>(
     const scheduleOptions = {
       ...(options.targetBatchSeconds === undefined ? {} : { targetBatchSeconds: options.targetBatchSeconds }),
     };
+    const store = options.models === false ? null : (options.models ?? new ModelStore());
+    let stored: Map<string, SavedModel> | null = null;
+    const storedModels = (): Map<string, SavedModel> => {
+      if (stored === null) {
+        const loaded = store ? store.load() : { models: new Map<string, SavedModel>() };
+        if (loaded.problem) opened.notes.push(`performance models: ${loaded.problem}`);
+        stored = loaded.models;
+      }
+      return stored;
+    };
     let passes = 0;
     let devicesRecord: DeviceRecord[] = [];
     let batches: BatchRecord[] = [];
+    const schedule: PassRecord[] = [];
 
-    /** One pass over every tile: compiles on each device first, then schedules. */
+    /** One pass over every tile: compiles on each device first, then schedules with the devices' stored models. */
     const pass = async (job: BatchJob, grid: TileGrid, passDevices: Device[]) => {
       passes++;
       const passNumber = passes;
@@ -177,13 +217,56 @@ export async function runKernel<Params, Partial>(
         if ((job.kernel as { moduleFile?: string }).moduleFile !== undefined && error instanceof Error) throw new UsageError(error.message);
         throw error;
       }
-      const onProgress = options.onProgress;
-      const scheduled = await scheduleTiles(passDevices, job, grid, {
-        ...scheduleOptions,
-        ...(onProgress ? { onProgress: (done: number, total: number, bytes: number) => onProgress(done, total, bytes, passNumber) } : {}),
+      const keys = passDevices.map((device) => modelKey(job, grid, device));
+      const saved = storedModels();
+      const models = keys.map((key) => {
+        const model = options.recalibrate ? undefined : saved.get(key);
+        return new PerfModel(model);
       });
+      const saveModels = () => {
+        if (!store) return;
+        const updates = new Map<string, SavedModel>();
+        models.forEach((model, i) => {
+          if (model.observedHere > 0) updates.set(keys[i]!, model.save());
+        });
+        const problem = store.save(updates, options.recalibrate ? keys : []);
+        if (problem) opened.notes.push(`performance models: ${problem}`);
+        for (const [key, model] of updates) saved.set(key, model);
+      };
+      const onProgress = options.onProgress;
+      const passStart = (performance.now() - started) / 1000;
+      let scheduled;
+      try {
+        scheduled = await scheduleTiles(passDevices, job, grid, {
+          ...scheduleOptions,
+          models,
+          ...(onProgress ? { onProgress: (done: number, total: number, bytes: number) => onProgress(done, total, bytes, passNumber) } : {}),
+        });
+      } finally {
+        saveModels();
+      }
       devicesRecord = scheduled.devices;
       batches = scheduled.batches;
+      schedule.push({
+        pass: passNumber,
+        kernel: job.kernel.name,
+        tiles: grid.count,
+        tileHeight: grid.tileHeight,
+        tileWidth: grid.tileWidth,
+        start: passStart,
+        seconds: scheduled.seconds,
+        policy: scheduled.policy,
+        devices: scheduled.devices,
+        batches: scheduled.batches,
+        faults: scheduled.faults,
+        models: passDevices.map((device, i) => ({ device: device.info.id, key: keys[i]!, fromCache: models[i]!.fromCache })),
+      });
+      for (const record of scheduled.devices) {
+        if (record.retired) opened.notes.push(`${record.id} stopped taking work in pass ${passNumber} (${record.retired}); its tiles ran on the other devices`);
+      }
+      if (scheduled.faults.length > 0) {
+        opened.notes.push(`${scheduled.faults.length} batch${scheduled.faults.length === 1 ? '' : 'es'} failed and ran again elsewhere; the result is the same as a clean run's`);
+      }
       return scheduled;
     };
 
@@ -240,6 +323,8 @@ export async function runKernel<Params, Partial>(
       ...(out ? { output: out } : {}),
       devices: devicesRecord,
       batches,
+      schedule,
+      faults: schedule.flatMap((p) => p.faults),
       passes,
       seconds: (performance.now() - started) / 1000,
       notes: opened.notes,

@@ -59,6 +59,14 @@ export class CpuPoolDevice implements Device {
     return typeof kernel.cpu === 'function' && kernelRef(kernel) !== null;
   }
 
+  /**
+   * Loads the job's kernel on every thread before the pass (an empty batch each), so a module
+   * that fails to load fails before any tile, and no batch's timing includes a thread's start-up.
+   */
+  async prepare(job: BatchJob): Promise<void> {
+    await Promise.all(Array.from({ length: this.concurrency }, () => this.run(job, [])));
+  }
+
   /** Transfer time here is the task's messaging: its round trip less the kernel's own time in the worker. */
   async run(job: BatchJob, tiles: readonly Tile[], timing?: BatchTiming): Promise<unknown[]> {
     const task: CpuBatchTask = {

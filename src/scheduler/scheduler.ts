@@ -23,6 +23,8 @@ export interface DeviceRecord {
   bytesPerSecond: number;
   /** Lanes (batches it may have in flight). */
   lanes: number;
+  /** Whether its lanes share one queue (a GPU), see Device.sharedQueue. */
+  sharedQueue: boolean;
   /** Batches that failed on it. */
   failures: number;
   /** Why it stopped taking work before the end, if it did. */
@@ -372,6 +374,7 @@ export async function scheduleTiles(
         busySeconds,
         bytesPerSecond: busySeconds > 0 ? record.bytes / busySeconds : 0,
         lanes: state.lanes.length,
+        sharedQueue: state.sharedQueue,
         failures: record.failures,
         retired: record.retired,
         waits: record.waits,
