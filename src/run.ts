@@ -1,18 +1,19 @@
-import type { AnyKernel, AnyReductionKernel, OutputShape, ReduceWith } from '../kernels/types.js';
+import type { AnyKernel, AnyReductionKernel, ReduceWith } from '../kernels/types.js';
 import { allocateArray, type ArrayView } from './array/array-view.js';
-import { DTYPE_INFO, isDType } from './array/dtype.js';
+import { DTYPE_INFO } from './array/dtype.js';
 import { kernelRef } from '../kernels/load-module.js';
 import { CpuPoolDevice } from './devices/cpu-pool.js';
 import { InProcessCpuDevice } from './devices/in-process.js';
 import type { BatchJob, Device } from './devices/device.js';
 import { openDevices, type DeviceSelection } from './devices/select.js';
 import { UsageError } from './errors.js';
+import { planPass } from './tiling/plan-pass.js';
+export { checkOutputShape } from './array/output-shape.js';
 import { modelKey } from './scheduler/model-key.js';
 import { ModelStore } from './scheduler/model-store.js';
 import { PerfModel, type SavedModel } from './scheduler/perf-model.js';
 import { scheduleTiles, type BatchRecord, type DeviceRecord, type FaultRecord } from './scheduler/scheduler.js';
 import { stitchPartials } from './stitch/stitch.js';
-import { checkTileSize, fitTileSize } from './tiling/fit-tile-size.js';
 import { makeTileGrid, type TileGrid } from './tiling/tile-grid.js';
 
 /** Per-tile results are kept in memory (and printed); a run whose results exceed this is refused. */
@@ -78,23 +79,6 @@ export interface RunResult<Params = unknown, Partial = unknown> {
   notes: string[];
 }
 
-/** Checks a map kernel's declared output against the input it is given. */
-export function checkOutputShape(kernel: AnyKernel, view: ArrayView, shape: OutputShape): void {
-  const f = shape.factor;
-  const problems: string[] = [];
-  if (!isDType(shape.dtype)) problems.push(`dtype ${String(shape.dtype)} is not one of ${Object.keys(DTYPE_INFO).join(', ')}`);
-  if (!Number.isSafeInteger(f) || f < 1) problems.push(`factor must be a positive integer, got ${f}`);
-  else if (shape.height !== Math.ceil(view.height / f) || shape.width !== Math.ceil(view.width / f)) {
-    problems.push(
-      `output ${shape.height}x${shape.width} does not match the input ${view.height}x${view.width} at factor ${f} (expected ${Math.ceil(view.height / f)}x${Math.ceil(view.width / f)})`,
-    );
-  }
-  if (!Number.isSafeInteger(shape.channels) || shape.channels !== view.channels) {
-    problems.push(`output channels ${shape.channels} must equal the input's ${view.channels}`);
-  }
-  if (problems.length > 0) throw new UsageError(`kernel ${kernel.name} declares a wrong output size: ${problems.join('; ')}`);
-}
-
 /** Names a user kernel's file in its errors, so a failure points at the module that caused it. */
 export function blameModule(kernel: AnyKernel, error: unknown): unknown {
   const file = (kernel as { moduleFile?: string }).moduleFile;
@@ -150,29 +134,7 @@ export async function runKernel<Params, Partial>(
     };
     const bytesPerElement = DTYPE_INFO[view.dtype].bytesPerElement;
 
-    /** Halo, output shape and tile edge for a set of parameters, checked against the devices. */
-    const plan = (params: Params, devices: readonly Device[]) => {
-      const halo = kernel.halo(view, params);
-      if (!Number.isSafeInteger(halo) || halo < 0) throw new UsageError(`kernel ${kernel.name} declares halo ${halo}: it must be a non-negative integer`);
-      const shape = kernel.kind === 'map' ? kernel.output(view, params) : undefined;
-      if (shape) checkOutputShape(kernel, view, shape);
-      const factor = shape?.factor ?? 1;
-      const rowBytes = view.width * view.channels * bytesPerElement;
-      const constraints = {
-        // Gathered (halo) bands pad each row to whole words.
-        rowBytes: halo > 0 ? Math.ceil(rowBytes / 4) * 4 : rowBytes,
-        halo,
-        maxBandBytes: Math.min(...devices.map((device) => device.maxBandBytes)),
-      };
-      if (options.tile !== undefined) {
-        checkTileSize(Math.min(options.tile, view.height), constraints);
-        if (options.tile % factor !== 0) {
-          throw new UsageError(`--tile ${options.tile} must be a multiple of ${kernel.name}'s factor ${factor}, so output blocks do not straddle tiles`);
-        }
-      }
-      const fitted = fitTileSize(constraints);
-      return { halo, shape, tileEdge: options.tile ?? Math.max(factor, fitted - (fitted % factor)) };
-    };
+    const plan = (params: Params, devices: readonly Device[]) => planPass(kernel, view, params, devices, options.tile);
 
     const devices = devicesFor(kernel);
     // First passes use the tile edge planned from the user's parameters.
@@ -207,7 +169,7 @@ export async function runKernel<Params, Partial>(
     const schedule: PassRecord[] = [];
 
     /** One pass over every tile: compiles on each device first, then schedules with the devices' stored models. */
-    const pass = async (job: BatchJob, grid: TileGrid, passDevices: Device[]) => {
+    const pass = async (job: BatchJob, grid: TileGrid, passDevices: Device[], keyParams: unknown) => {
       passes++;
       const passNumber = passes;
       try {
@@ -217,7 +179,7 @@ export async function runKernel<Params, Partial>(
         if ((job.kernel as { moduleFile?: string }).moduleFile !== undefined && error instanceof Error) throw new UsageError(error.message);
         throw error;
       }
-      const keys = passDevices.map((device) => modelKey(job, grid, device));
+      const keys = passDevices.map((device) => modelKey(job, grid, device, keyParams));
       const saved = storedModels();
       const models = keys.map((key) => {
         const model = options.recalibrate ? undefined : saved.get(key);
@@ -286,7 +248,7 @@ export async function runKernel<Params, Partial>(
         halo: reductionHalo,
         ...(reduction.boundary ? { boundary: reduction.boundary(prepared) } : {}),
       };
-      const scheduled = await pass(job, grid, devicesFor(reduction));
+      const scheduled = await pass(job, grid, devicesFor(reduction), params);
       return stitchPartials(scheduled.partials as R[], reduction.merge);
     };
 
@@ -304,7 +266,7 @@ export async function runKernel<Params, Partial>(
       ...(kernel.boundary ? { boundary: kernel.boundary(params) } : {}),
       ...(out ? { out } : {}),
     };
-    const scheduled = await pass(job, grid, devices);
+    const scheduled = await pass(job, grid, devices, userParams);
     const partials = kernel.kind === 'reduction' ? (scheduled.partials as Partial[]) : [];
     return {
       kernel: kernel.name,

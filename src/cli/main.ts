@@ -8,6 +8,7 @@ import { readInput, ACCEPTED_INPUTS } from '../io/read-input.js';
 import { demoSample } from './demo-sample.js';
 import { devicesJson, formatDevices, listDevices } from './devices-command.js';
 import { formatKernels, kernelsJson } from './kernels-command.js';
+import { planCommand } from './plan-command.js';
 import { runCommand, type RunFlags } from './run-command.js';
 import { parsePositiveInteger } from './options.js';
 import { checkOutputPath } from './output-path.js';
@@ -89,6 +90,21 @@ export function buildProgram(): Command {
     .option('--json', 'print the result (reductions) or a run report (maps) as JSON on stdout');
   addScheduleOptions(program.commands.at(-1)!).action(async (first: string, second: string | undefined, flags: RunFlags) => {
       await runCommand(first, second, flags);
+    });
+
+  program
+    .command('plan')
+    .description('predict, from the stored performance models, how long a run would take on the chosen devices and how its tiles would split, without running it')
+    .argument('<kernel>', "a built-in kernel's name, or a kernel module (or give --kernel and only the input)")
+    .argument('[input]', 'input file')
+    .option('--kernel <module>', 'a kernel module (.js, .mjs, .ts) instead of a built-in')
+    .option('-p, --param <name=value>', 'a kernel parameter (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--tile <size>', "square tile edge in pixels (default: as a run would choose)")
+    .option('--devices <list>', `devices to plan for: ${DEVICE_CHOICES}`, 'auto')
+    .option('--threads <n>', 'CPU worker threads (default: all cores)')
+    .option('--json', 'print the plan as JSON')
+    .action(async (first: string, second: string | undefined, flags: RunFlags) => {
+      await planCommand(first, second, flags);
     });
 
   program

@@ -60,7 +60,9 @@ export async function runStats(
   options: StatsOptions,
 ): Promise<{ document: TileStatsDocument; result: RunResult<TileStatsParams, TileStatsPartial> }> {
   const defaults = defaultTileStatsParams(view.dtype);
-  const params: TileStatsParams = { bins: options.bins ?? defaults.bins, range: options.range ?? defaults.range };
+  // The kernel picks the default range itself (0..255 for u8, else the data's): the run's
+  // parameters are then the same as `tilerun run tile-stats`, and so are its performance models.
+  const params: TileStatsParams = { bins: options.bins ?? defaults.bins, range: options.range ?? null };
   const progress = terminalProgress(!options.json);
   try {
     const result = await runKernel<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), view, params, {

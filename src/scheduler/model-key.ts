@@ -4,12 +4,13 @@ import type { BatchJob, Device } from '../devices/device.js';
 import type { TileGrid } from '../tiling/tile-grid.js';
 
 /**
- * The identity a performance model is kept under: what it ran (kernel and parameters: a 15x15
- * convolution is not a 3x3 one), on what data (dtype, channels, tile shape and halo) and where
+ * The identity a performance model is kept under: what it ran (kernel and the parameters the user
+ * gave, before any first pass derives values from the data: a 15x15 convolution is not a 3x3 one,
+ * but two normalisations of different images cost the same), on what data (dtype, channels, tile shape and halo) and where
  * (host, device description, lanes in flight). Change any of them and a new model is learned.
  */
-export function modelKey(job: BatchJob, grid: Pick<TileGrid, 'tileHeight' | 'tileWidth'>, device: Device): string {
-  const params = createHash('sha256').update(stableJson(job.params)).digest('hex').slice(0, 12);
+export function modelKey(job: BatchJob, grid: Pick<TileGrid, 'tileHeight' | 'tileWidth'>, device: Device, userParams: unknown = job.params): string {
+  const params = createHash('sha256').update(stableJson(userParams)).digest('hex').slice(0, 12);
   return [
     job.kernel.name,
     `params:${params}`,
