@@ -12,6 +12,7 @@ export { checkOutputShape } from './array/output-shape.js';
 import { modelKey } from './scheduler/model-key.js';
 import { ModelStore } from './scheduler/model-store.js';
 import { PerfModel, type SavedModel } from './scheduler/perf-model.js';
+import type { SchedulingPolicy } from './scheduler/policy.js';
 import { scheduleTiles, type BatchRecord, type DeviceRecord, type FaultRecord } from './scheduler/scheduler.js';
 import { stitchPartials } from './stitch/stitch.js';
 import { makeTileGrid, type TileGrid } from './tiling/tile-grid.js';
@@ -34,6 +35,8 @@ export interface RunOptions {
   models?: ModelStore | false;
   /** Start every device uncalibrated and replace its stored model. */
   recalibrate?: boolean;
+  /** How free lanes choose their batches (default dmda); benches compare others. */
+  policy?: SchedulingPolicy;
 }
 
 /** One pass over the tiles (a kernel's first pass, then its main pass), as the scheduler ran it. */
@@ -152,6 +155,7 @@ export async function runKernel<Params, Partial>(
     const started = performance.now();
     const scheduleOptions = {
       ...(options.targetBatchSeconds === undefined ? {} : { targetBatchSeconds: options.targetBatchSeconds }),
+      ...(options.policy === undefined ? {} : { policy: options.policy }),
     };
     const store = options.models === false ? null : (options.models ?? new ModelStore());
     let stored: Map<string, SavedModel> | null = null;

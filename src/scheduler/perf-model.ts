@@ -100,6 +100,23 @@ export class PerfModel {
     this.refit();
   }
 
+  /**
+   * Adds a batch to the last sample instead of making it a sample of its own: a GPU driver may
+   * report two queued batches done at the same instant, and the second's own time then reads as
+   * zero; together they are one honest sample.
+   */
+  extendLast(sample: BatchSample): void {
+    const last = this.samples.at(-1);
+    if (!last || !(sample.bytes > 0)) {
+      this.observe(sample);
+      return;
+    }
+    last.bytes += sample.bytes;
+    last.seconds += Math.max(0, sample.seconds);
+    last.transferSeconds = Math.min(last.seconds, last.transferSeconds + Math.max(0, sample.transferSeconds));
+    this.refit();
+  }
+
   save(): SavedModel {
     return {
       samples: this.samples.map((s) => [s.bytes, s.seconds, s.transferSeconds]),

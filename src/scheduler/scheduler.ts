@@ -149,7 +149,7 @@ export async function scheduleTiles(
     sharedQueue: device.sharedQueue === true,
     predictedQueueEnd: 0,
   }));
-  const records = devices.map(() => ({ tiles: 0, bytes: 0, batches: 0, failures: 0, consecutiveFailures: 0, waits: 0, lastWait: null as string | null, retired: null as string | null, busy: 0, busySince: 0, active: 0, lastEnd: 0 }));
+  const records = devices.map(() => ({ tiles: 0, bytes: 0, batches: 0, failures: 0, consecutiveFailures: 0, waits: 0, lastWait: null as string | null, retired: null as string | null, busy: 0, busySince: 0, active: 0, lastEnd: 0, lastSampleEnd: -1 }));
   const partials: unknown[] = new Array(grid.count);
   const batches: BatchRecord[] = [];
   const faults: FaultRecord[] = [];
@@ -277,7 +277,12 @@ export async function scheduleTiles(
     batches.push(batch);
 
     if (results !== undefined && failure === undefined) {
-      state.model.observe({ bytes, seconds: serviceSeconds, transferSeconds: timing.transferSeconds });
+      const sample = { bytes, seconds: serviceSeconds, transferSeconds: timing.transferSeconds };
+      // Completions of one shared queue reported together (same poll of the driver) make one sample.
+      const together = state.sharedQueue && record.lastSampleEnd >= 0 && end - record.lastSampleEnd < Math.max(0.001, 0.05 * (end - start));
+      if (together) state.model.extendLast(sample);
+      else state.model.observe(sample);
+      record.lastSampleEnd = end;
       results.forEach((partial, i) => (partials[range.first + i] = partial));
       record.tiles += range.count;
       record.bytes += bytes;
