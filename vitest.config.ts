@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -10,5 +12,7 @@ export default defineConfig({
     // One Dawn instance per process is the tested path; files run in separate forks.
     pool: 'forks',
     fileParallelism: false,
+    // Performance models persist between runs: tests keep theirs away from the user's cache.
+    env: { TILERUN_CACHE_DIR: join(tmpdir(), `tilerun-test-cache-${process.pid}`) },
   },
 });

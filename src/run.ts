@@ -1,15 +1,20 @@
-import type { AnyKernel, AnyReductionKernel, OutputShape, ReduceWith } from '../kernels/types.js';
+import type { AnyKernel, AnyReductionKernel, ReduceWith } from '../kernels/types.js';
 import { allocateArray, type ArrayView } from './array/array-view.js';
-import { DTYPE_INFO, isDType } from './array/dtype.js';
+import { DTYPE_INFO } from './array/dtype.js';
 import { kernelRef } from '../kernels/load-module.js';
 import { CpuPoolDevice } from './devices/cpu-pool.js';
 import { InProcessCpuDevice } from './devices/in-process.js';
 import type { BatchJob, Device } from './devices/device.js';
 import { openDevices, type DeviceSelection } from './devices/select.js';
 import { UsageError } from './errors.js';
-import { scheduleTiles, type BatchRecord, type DeviceRecord } from './scheduler/scheduler.js';
+import { planPass } from './tiling/plan-pass.js';
+export { checkOutputShape } from './array/output-shape.js';
+import { modelKey } from './scheduler/model-key.js';
+import { ModelStore } from './scheduler/model-store.js';
+import { PerfModel, type SavedModel } from './scheduler/perf-model.js';
+import type { SchedulingPolicy } from './scheduler/policy.js';
+import { scheduleTiles, type BatchRecord, type DeviceRecord, type FaultRecord } from './scheduler/scheduler.js';
 import { stitchPartials } from './stitch/stitch.js';
-import { checkTileSize, fitTileSize } from './tiling/fit-tile-size.js';
 import { makeTileGrid, type TileGrid } from './tiling/tile-grid.js';
 
 /** Per-tile results are kept in memory (and printed); a run whose results exceed this is refused. */
@@ -26,6 +31,30 @@ export interface RunOptions {
   /** Called as batches finish; `pass` counts from 1 (a kernel may make a first pass). */
   onProgress?: (tilesDone: number, tilesTotal: number, bytesDone: number, pass: number) => void;
   targetBatchSeconds?: number;
+  /** Where performance models persist between runs (default: the user's cache directory); false keeps them in memory only. */
+  models?: ModelStore | false;
+  /** Start every device uncalibrated and replace its stored model. */
+  recalibrate?: boolean;
+  /** How free lanes choose their batches (default dmda); benches compare others. */
+  policy?: SchedulingPolicy;
+}
+
+/** One pass over the tiles (a kernel's first pass, then its main pass), as the scheduler ran it. */
+export interface PassRecord {
+  pass: number;
+  kernel: string;
+  tiles: number;
+  tileHeight: number;
+  tileWidth: number;
+  /** Seconds since the run started. */
+  start: number;
+  seconds: number;
+  policy: string;
+  devices: DeviceRecord[];
+  batches: BatchRecord[];
+  faults: FaultRecord[];
+  /** Per device: whether its model came from the cache, and its key there. */
+  models: { device: string; key: string; fromCache: boolean }[];
 }
 
 export interface RunResult<Params = unknown, Partial = unknown> {
@@ -43,27 +72,14 @@ export interface RunResult<Params = unknown, Partial = unknown> {
   output?: ArrayView;
   devices: DeviceRecord[];
   batches: BatchRecord[];
+  /** Every pass, first passes included: for traces and --explain. */
+  schedule: PassRecord[];
+  /** Failures the run survived (a batch re-run elsewhere, a device retired). */
+  faults: FaultRecord[];
   /** Passes over the data (2 when a first pass found a histogram range or a normalisation's). */
   passes: number;
   seconds: number;
   notes: string[];
-}
-
-/** Checks a map kernel's declared output against the input it is given. */
-export function checkOutputShape(kernel: AnyKernel, view: ArrayView, shape: OutputShape): void {
-  const f = shape.factor;
-  const problems: string[] = [];
-  if (!isDType(shape.dtype)) problems.push(`dtype ${String(shape.dtype)} is not one of ${Object.keys(DTYPE_INFO).join(', ')}`);
-  if (!Number.isSafeInteger(f) || f < 1) problems.push(`factor must be a positive integer, got ${f}`);
-  else if (shape.height !== Math.ceil(view.height / f) || shape.width !== Math.ceil(view.width / f)) {
-    problems.push(
-      `output ${shape.height}x${shape.width} does not match the input ${view.height}x${view.width} at factor ${f} (expected ${Math.ceil(view.height / f)}x${Math.ceil(view.width / f)})`,
-    );
-  }
-  if (!Number.isSafeInteger(shape.channels) || shape.channels !== view.channels) {
-    problems.push(`output channels ${shape.channels} must equal the input's ${view.channels}`);
-  }
-  if (problems.length > 0) throw new UsageError(`kernel ${kernel.name} declares a wrong output size: ${problems.join('; ')}`);
 }
 
 /** Names a user kernel's file in its errors, so a failure points at the module that caused it. */
@@ -121,29 +137,7 @@ export async function runKernel<Params, Partial>(
     };
     const bytesPerElement = DTYPE_INFO[view.dtype].bytesPerElement;
 
-    /** Halo, output shape and tile edge for a set of parameters, checked against the devices. */
-    const plan = (params: Params, devices: readonly Device[]) => {
-      const halo = kernel.halo(view, params);
-      if (!Number.isSafeInteger(halo) || halo < 0) throw new UsageError(`kernel ${kernel.name} declares halo ${halo}: it must be a non-negative integer`);
-      const shape = kernel.kind === 'map' ? kernel.output(view, params) : undefined;
-      if (shape) checkOutputShape(kernel, view, shape);
-      const factor = shape?.factor ?? 1;
-      const rowBytes = view.width * view.channels * bytesPerElement;
-      const constraints = {
-        // Gathered (halo) bands pad each row to whole words.
-        rowBytes: halo > 0 ? Math.ceil(rowBytes / 4) * 4 : rowBytes,
-        halo,
-        maxBandBytes: Math.min(...devices.map((device) => device.maxBandBytes)),
-      };
-      if (options.tile !== undefined) {
-        checkTileSize(Math.min(options.tile, view.height), constraints);
-        if (options.tile % factor !== 0) {
-          throw new UsageError(`--tile ${options.tile} must be a multiple of ${kernel.name}'s factor ${factor}, so output blocks do not straddle tiles`);
-        }
-      }
-      const fitted = fitTileSize(constraints);
-      return { halo, shape, tileEdge: options.tile ?? Math.max(factor, fitted - (fitted % factor)) };
-    };
+    const plan = (params: Params, devices: readonly Device[]) => planPass(kernel, view, params, devices, options.tile);
 
     const devices = devicesFor(kernel);
     // First passes use the tile edge planned from the user's parameters.
@@ -161,13 +155,25 @@ export async function runKernel<Params, Partial>(
     const started = performance.now();
     const scheduleOptions = {
       ...(options.targetBatchSeconds === undefined ? {} : { targetBatchSeconds: options.targetBatchSeconds }),
+      ...(options.policy === undefined ? {} : { policy: options.policy }),
+    };
+    const store = options.models === false ? null : (options.models ?? new ModelStore());
+    let stored: Map<string, SavedModel> | null = null;
+    const storedModels = (): Map<string, SavedModel> => {
+      if (stored === null) {
+        const loaded = store ? store.load() : { models: new Map<string, SavedModel>() };
+        if (loaded.problem) opened.notes.push(`performance models: ${loaded.problem}`);
+        stored = loaded.models;
+      }
+      return stored;
     };
     let passes = 0;
     let devicesRecord: DeviceRecord[] = [];
     let batches: BatchRecord[] = [];
+    const schedule: PassRecord[] = [];
 
-    /** One pass over every tile: compiles on each device first, then schedules. */
-    const pass = async (job: BatchJob, grid: TileGrid, passDevices: Device[]) => {
+    /** One pass over every tile: compiles on each device first, then schedules with the devices' stored models. */
+    const pass = async (job: BatchJob, grid: TileGrid, passDevices: Device[], keyParams: unknown) => {
       passes++;
       const passNumber = passes;
       try {
@@ -177,13 +183,56 @@ export async function runKernel<Params, Partial>(
         if ((job.kernel as { moduleFile?: string }).moduleFile !== undefined && error instanceof Error) throw new UsageError(error.message);
         throw error;
       }
-      const onProgress = options.onProgress;
-      const scheduled = await scheduleTiles(passDevices, job, grid, {
-        ...scheduleOptions,
-        ...(onProgress ? { onProgress: (done: number, total: number, bytes: number) => onProgress(done, total, bytes, passNumber) } : {}),
+      const keys = passDevices.map((device) => modelKey(job, grid, device, keyParams));
+      const saved = storedModels();
+      const models = keys.map((key) => {
+        const model = options.recalibrate ? undefined : saved.get(key);
+        return new PerfModel(model);
       });
+      const saveModels = () => {
+        if (!store) return;
+        const updates = new Map<string, SavedModel>();
+        models.forEach((model, i) => {
+          if (model.observedHere > 0) updates.set(keys[i]!, model.save());
+        });
+        const problem = store.save(updates, options.recalibrate ? keys : []);
+        if (problem) opened.notes.push(`performance models: ${problem}`);
+        for (const [key, model] of updates) saved.set(key, model);
+      };
+      const onProgress = options.onProgress;
+      const passStart = (performance.now() - started) / 1000;
+      let scheduled;
+      try {
+        scheduled = await scheduleTiles(passDevices, job, grid, {
+          ...scheduleOptions,
+          models,
+          ...(onProgress ? { onProgress: (done: number, total: number, bytes: number) => onProgress(done, total, bytes, passNumber) } : {}),
+        });
+      } finally {
+        saveModels();
+      }
       devicesRecord = scheduled.devices;
       batches = scheduled.batches;
+      schedule.push({
+        pass: passNumber,
+        kernel: job.kernel.name,
+        tiles: grid.count,
+        tileHeight: grid.tileHeight,
+        tileWidth: grid.tileWidth,
+        start: passStart,
+        seconds: scheduled.seconds,
+        policy: scheduled.policy,
+        devices: scheduled.devices,
+        batches: scheduled.batches,
+        faults: scheduled.faults,
+        models: passDevices.map((device, i) => ({ device: device.info.id, key: keys[i]!, fromCache: models[i]!.fromCache })),
+      });
+      for (const record of scheduled.devices) {
+        if (record.retired) opened.notes.push(`${record.id} stopped taking work in pass ${passNumber} (${record.retired}); its tiles ran on the other devices`);
+      }
+      if (scheduled.faults.length > 0) {
+        opened.notes.push(`${scheduled.faults.length} batch${scheduled.faults.length === 1 ? '' : 'es'} failed and ran again elsewhere; the result is the same as a clean run's`);
+      }
       return scheduled;
     };
 
@@ -203,7 +252,7 @@ export async function runKernel<Params, Partial>(
         halo: reductionHalo,
         ...(reduction.boundary ? { boundary: reduction.boundary(prepared) } : {}),
       };
-      const scheduled = await pass(job, grid, devicesFor(reduction));
+      const scheduled = await pass(job, grid, devicesFor(reduction), params);
       return stitchPartials(scheduled.partials as R[], reduction.merge);
     };
 
@@ -221,7 +270,7 @@ export async function runKernel<Params, Partial>(
       ...(kernel.boundary ? { boundary: kernel.boundary(params) } : {}),
       ...(out ? { out } : {}),
     };
-    const scheduled = await pass(job, grid, devices);
+    const scheduled = await pass(job, grid, devices, userParams);
     const partials = kernel.kind === 'reduction' ? (scheduled.partials as Partial[]) : [];
     return {
       kernel: kernel.name,
@@ -240,6 +289,8 @@ export async function runKernel<Params, Partial>(
       ...(out ? { output: out } : {}),
       devices: devicesRecord,
       batches,
+      schedule,
+      faults: schedule.flatMap((p) => p.faults),
       passes,
       seconds: (performance.now() - started) / 1000,
       notes: opened.notes,

@@ -8,9 +8,11 @@ import { readInput, ACCEPTED_INPUTS } from '../io/read-input.js';
 import { demoSample } from './demo-sample.js';
 import { devicesJson, formatDevices, listDevices } from './devices-command.js';
 import { formatKernels, kernelsJson } from './kernels-command.js';
+import { planCommand } from './plan-command.js';
 import { runCommand, type RunFlags } from './run-command.js';
 import { parsePositiveInteger } from './options.js';
 import { checkOutputPath } from './output-path.js';
+import { addScheduleOptions, reportSchedule } from './schedule-flags.js';
 import { emitStats, parseStatsFlags, runStats, type StatsFlags } from './stats-command.js';
 
 const EXIT_CODES_HELP = `
@@ -26,7 +28,7 @@ function version(): string {
 }
 
 function statsOptions(command: Command): Command {
-  return command
+  return addScheduleOptions(command)
     .option('--tile <size>', 'square tile edge in pixels (default: 512, fitted to the devices\' limits)')
     .option('--devices <list>', `devices to run on: ${DEVICE_CHOICES}`, 'auto')
     .option('--bins <n>', 'histogram bins (0 for none; default 256). u8 spans 0..255, others the data\'s range')
@@ -54,7 +56,9 @@ export function buildProgram(): Command {
   ).action(async (file: string, flags: StatsFlags) => {
     const options = await parseStatsFlags(flags);
     const view = await readInput(file);
-    await emitStats(await runStats(view, file, options), options);
+    const { document, result } = await runStats(view, file, options);
+    await emitStats(document, options);
+    await reportSchedule(result, options.schedule, `tilerun stats ${file}`, options.json);
   });
 
   statsOptions(
@@ -67,7 +71,9 @@ export function buildProgram(): Command {
     if (flags.save !== undefined) await checkOutputPath('--save', flags.save, ['.npy']);
     const view = demoSample();
     if (flags.save !== undefined) await writeFileAtomic(flags.save, encodeNpy(view));
-    await emitStats(await runStats(view, 'demo sample', options), options);
+    const { document, result } = await runStats(view, 'demo sample', options);
+    await emitStats(document, options);
+    await reportSchedule(result, options.schedule, 'tilerun demo', options.json);
   });
 
   program
@@ -81,9 +87,24 @@ export function buildProgram(): Command {
     .option('--tile <size>', 'square tile edge in pixels (default: 512, fitted to the devices\' limits)')
     .option('--devices <list>', `devices to run on: ${DEVICE_CHOICES}`, 'auto')
     .option('--threads <n>', 'CPU worker threads (default: all cores)')
-    .option('--json', 'print the result (reductions) or a run report (maps) as JSON on stdout')
-    .action(async (first: string, second: string | undefined, flags: RunFlags) => {
+    .option('--json', 'print the result (reductions) or a run report (maps) as JSON on stdout');
+  addScheduleOptions(program.commands.at(-1)!).action(async (first: string, second: string | undefined, flags: RunFlags) => {
       await runCommand(first, second, flags);
+    });
+
+  program
+    .command('plan')
+    .description('predict, from the stored performance models, how long a run would take on the chosen devices and how its tiles would split, without running it')
+    .argument('<kernel>', "a built-in kernel's name, or a kernel module (or give --kernel and only the input)")
+    .argument('[input]', 'input file')
+    .option('--kernel <module>', 'a kernel module (.js, .mjs, .ts) instead of a built-in')
+    .option('-p, --param <name=value>', 'a kernel parameter (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--tile <size>', "square tile edge in pixels (default: as a run would choose)")
+    .option('--devices <list>', `devices to plan for: ${DEVICE_CHOICES}`, 'auto')
+    .option('--threads <n>', 'CPU worker threads (default: all cores)')
+    .option('--json', 'print the plan as JSON')
+    .action(async (first: string, second: string | undefined, flags: RunFlags) => {
+      await planCommand(first, second, flags);
     });
 
   program

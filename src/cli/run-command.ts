@@ -12,13 +12,14 @@ import { readInput } from '../io/read-input.js';
 import { ARRAY_EXTENSIONS, checkArrayFormat, writeArray } from '../io/write-array.js';
 import { checkOutputPath } from './output-path.js';
 import { parsePositiveInteger } from './options.js';
+import { parseScheduleFlags, reportSchedule, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
 import { blameModule, checkOutputShape, runKernel, type RunResult } from '../run.js';
 import { formatBytes } from './format.js';
 import { terminalProgress } from './progress.js';
 import { tileStatsSummary } from './tile-stats-summary.js';
 
 /** The flags of `tilerun run` as commander hands them over. */
-export interface RunFlags {
+export interface RunFlags extends ScheduleFlags {
   kernel?: string;
   param: string[];
   out?: string;
@@ -38,6 +39,7 @@ interface RunCommandOptions {
   threads?: number;
   selection: DeviceSelection;
   json: boolean;
+  schedule: ScheduleChoices;
 }
 
 /** A built-in kernel by name, or a user's module by path. */
@@ -70,6 +72,7 @@ export async function parseRunArguments(first: string, second: string | undefine
     params,
     selection: parseDeviceSelection(flags.devices),
     json: flags.json === true,
+    schedule: await parseScheduleFlags(flags),
   };
   if (flags.tile !== undefined) options.tile = parsePositiveInteger('--tile', flags.tile, 1 << 20);
   if (flags.threads !== undefined) options.threads = parsePositiveInteger('--threads', flags.threads, 1024);
@@ -159,6 +162,7 @@ export async function runCommand(first: string, second: string | undefined, flag
       ...(options.tile === undefined ? {} : { tile: options.tile }),
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       onProgress: progress.update,
+      recalibrate: options.schedule.recalibrate,
     });
   } finally {
     progress.done();
@@ -168,8 +172,10 @@ export async function runCommand(first: string, second: string | undefined, flag
     if (result.kind === 'map') await writeArray(options.out, result.output!);
     else await writeFileAtomic(options.out, toJson(document) + '\n');
   }
+  const title = `tilerun run ${options.kernelArgument} ${options.input}`;
   if (options.json) {
     process.stdout.write(toJson(document) + '\n');
+    await reportSchedule(result, options.schedule, title, true);
     return;
   }
   const { array } = result;
@@ -196,4 +202,5 @@ export async function runCommand(first: string, second: string | undefined, flag
   }
   if (options.out !== undefined) lines.push(`wrote ${options.out}`);
   process.stdout.write(lines.join('\n') + '\n');
+  await reportSchedule(result, options.schedule, title, false);
 }

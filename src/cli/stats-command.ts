@@ -6,14 +6,15 @@ import type { ArrayView } from '../array/array-view.js';
 import { parseDeviceSelection, type DeviceSelection } from '../devices/select.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
-import { runKernel } from '../run.js';
+import { runKernel, type RunResult } from '../run.js';
+import { parseScheduleFlags, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
 import { parseNonNegativeInteger, parsePositiveInteger } from './options.js';
 import { checkOutputPath } from './output-path.js';
 import { terminalProgress } from './progress.js';
 import { tileStatsSummary } from './tile-stats-summary.js';
 
 /** The flags of `stats` and `demo` as commander hands them over. */
-export interface StatsFlags {
+export interface StatsFlags extends ScheduleFlags {
   tile?: string;
   devices: string;
   bins?: string;
@@ -32,11 +33,16 @@ export interface StatsOptions {
   range?: { lo: number; hi: number };
   json: boolean;
   out?: { path: string; format: 'json' | 'csv' };
+  schedule: ScheduleChoices;
 }
 
 /** Checks every flag before any work starts, so a bad flag costs nothing and writes nothing. */
 export async function parseStatsFlags(flags: StatsFlags): Promise<StatsOptions> {
-  const options: StatsOptions = { selection: parseDeviceSelection(flags.devices), json: flags.json === true };
+  const options: StatsOptions = {
+    selection: parseDeviceSelection(flags.devices),
+    json: flags.json === true,
+    schedule: await parseScheduleFlags(flags),
+  };
   if (flags.tile !== undefined) options.tile = parsePositiveInteger('--tile', flags.tile, 1 << 20);
   if (flags.threads !== undefined) options.threads = parsePositiveInteger('--threads', flags.threads, 1024);
   if (flags.bins !== undefined) options.bins = parseNonNegativeInteger('--bins', flags.bins, MAX_BINS);
@@ -48,9 +54,15 @@ export async function parseStatsFlags(flags: StatsFlags): Promise<StatsOptions> 
   return options;
 }
 
-export async function runStats(view: ArrayView, inputName: string, options: StatsOptions): Promise<TileStatsDocument> {
+export async function runStats(
+  view: ArrayView,
+  inputName: string,
+  options: StatsOptions,
+): Promise<{ document: TileStatsDocument; result: RunResult<TileStatsParams, TileStatsPartial> }> {
   const defaults = defaultTileStatsParams(view.dtype);
-  const params: TileStatsParams = { bins: options.bins ?? defaults.bins, range: options.range ?? defaults.range };
+  // The kernel picks the default range itself (0..255 for u8, else the data's): the run's
+  // parameters are then the same as `tilerun run tile-stats`, and so are its performance models.
+  const params: TileStatsParams = { bins: options.bins ?? defaults.bins, range: options.range ?? null };
   const progress = terminalProgress(!options.json);
   try {
     const result = await runKernel<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), view, params, {
@@ -58,8 +70,9 @@ export async function runStats(view: ArrayView, inputName: string, options: Stat
       ...(options.tile === undefined ? {} : { tile: options.tile }),
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       onProgress: progress.update,
+      recalibrate: options.schedule.recalibrate,
     });
-    return tileStatsDocument(result, inputName);
+    return { document: tileStatsDocument(result, inputName), result };
   } finally {
     progress.done();
   }

@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import { kernelRef } from '../../kernels/load-module.js';
 import type { AnyKernel } from '../../kernels/types.js';
 import { UsageError } from '../errors.js';
 import type { Tile } from '../tiling/tile.js';
-import type { CpuBatchTask } from './cpu-worker.js';
-import type { BatchJob, Device, DeviceInfo } from './device.js';
+import type { CpuBatchResult, CpuBatchTask } from './cpu-worker.js';
+import type { BatchJob, BatchTiming, Device, DeviceInfo } from './device.js';
 
 export interface CpuPoolOptions {
   /** Worker threads; defaults to the machine's available parallelism. */
@@ -58,7 +59,16 @@ export class CpuPoolDevice implements Device {
     return typeof kernel.cpu === 'function' && kernelRef(kernel) !== null;
   }
 
-  async run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]> {
+  /**
+   * Loads the job's kernel on every thread before the pass (an empty batch each), so a module
+   * that fails to load fails before any tile, and no batch's timing includes a thread's start-up.
+   */
+  async prepare(job: BatchJob): Promise<void> {
+    await Promise.all(Array.from({ length: this.concurrency }, () => this.run(job, [])));
+  }
+
+  /** Transfer time here is the task's messaging: its round trip less the kernel's own time in the worker. */
+  async run(job: BatchJob, tiles: readonly Tile[], timing?: BatchTiming): Promise<unknown[]> {
     const task: CpuBatchTask = {
       kernel: kernelRef(job.kernel)!,
       view: job.view,
@@ -66,7 +76,10 @@ export class CpuPoolDevice implements Device {
       params: job.params,
       ...(job.out ? { out: job.out } : {}),
     };
-    return (await this.pool.run(task)) as unknown[];
+    const start = performance.now();
+    const { results, computeSeconds } = (await this.pool.run(task)) as CpuBatchResult;
+    if (timing) timing.transferSeconds += Math.max(0, (performance.now() - start) / 1000 - computeSeconds);
+    return results;
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
 import { resolveKernelRef, type KernelRef } from '../../kernels/load-module.js';
 import type { ArrayView } from '../array/array-view.js';
 import type { Tile } from '../tiling/tile.js';
+import { performance } from 'node:perf_hooks';
 
 export interface CpuBatchTask {
   kernel: KernelRef;
@@ -15,10 +16,21 @@ export interface CpuBatchTask {
   out?: ArrayView;
 }
 
-export default async function runCpuBatch(task: CpuBatchTask): Promise<unknown[]> {
+/** The batch's results and the seconds the kernel itself took (the rest of a task's time is messaging). */
+export interface CpuBatchResult {
+  results: unknown[];
+  computeSeconds: number;
+}
+
+export default async function runCpuBatch(task: CpuBatchTask): Promise<CpuBatchResult> {
   const kernel = await resolveKernelRef(task.kernel);
-  if (kernel.kind === 'reduction') return kernel.cpu(task.view, task.tiles, task.params);
-  if (!task.out) throw new Error(`map kernel ${kernel.name} was sent without an output array`);
-  kernel.cpu(task.view, task.tiles, task.params, task.out);
-  return task.tiles.map(() => null);
+  const start = performance.now();
+  let results: unknown[];
+  if (kernel.kind === 'reduction') results = kernel.cpu(task.view, task.tiles, task.params);
+  else {
+    if (!task.out) throw new Error(`map kernel ${kernel.name} was sent without an output array`);
+    kernel.cpu(task.view, task.tiles, task.params, task.out);
+    results = task.tiles.map(() => null);
+  }
+  return { results, computeSeconds: (performance.now() - start) / 1000 };
 }

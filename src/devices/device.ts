@@ -36,6 +36,12 @@ export interface BatchJob {
   readonly out?: ArrayView;
 }
 
+/** Where a batch's time went, filled in by devices that can tell. */
+export interface BatchTiming {
+  /** Seconds spent moving data: staging and upload, readback, messages to and from a worker thread. */
+  transferSeconds: number;
+}
+
 /**
  * One backend. The rest of tilerun never branches on which device it holds: it asks what a
  * device supports, hands it batches of tiles and gets one partial (or output region) per tile back, in tile order.
@@ -44,6 +50,12 @@ export interface Device {
   readonly info: DeviceInfo;
   /** Batches it can usefully have in flight at once (worker threads, GPU submissions). */
   readonly concurrency: number;
+  /**
+   * True where batches in flight share one engine and finish in order (a GPU queue): extra lanes
+   * only overlap one batch's transfers with another's compute, so the scheduler models the device
+   * as one queue. False or absent: each lane works alone (worker threads).
+   */
+  readonly sharedQueue?: boolean;
   /**
    * Largest number of bytes of whole array rows one tile (with its halo) may need: a GPU batch
    * uploads whole rows into one storage binding. Infinity where there is no such limit.
@@ -56,6 +68,8 @@ export interface Device {
    * Runs one batch. Reductions: one partial per tile, in tile order. Maps: each tile's output
    * region is written into job.out and the result holds one null per tile.
    */
-  run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]>;
+  run(job: BatchJob, tiles: readonly Tile[], timing?: BatchTiming): Promise<unknown[]>;
+  /** Why the device can run nothing more (a lost GPU device), or null while it works. */
+  lostReason?(): string | null;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { DeviceError, UsageError } from '../errors.js';
 import type { Tile } from '../tiling/tile.js';
 import { bandOf, copyBand } from './band.js';
 import { blockWords, OUT_DTYPE_CODE, outputPacking, packedOutputDtype } from './packed-output.js';
-import type { BatchJob, Device, DeviceInfo } from './device.js';
+import type { BatchJob, BatchTiming, Device, DeviceInfo } from './device.js';
 import { preferredAdapter, probeWebGpu, WEBGPU_INSTALL_HINT, type ProbedAdapter, type WebGpuBackend } from './webgpu-probe.js';
 
 /** Limits asked for up to what the adapter allows (the defaults are small: 128 MiB bindings). */
@@ -19,8 +19,8 @@ const WANTED_LIMITS = [
 
 type WantedLimit = (typeof WANTED_LIMITS)[number];
 
-/** Batches in flight: upload of one overlaps compute and readback of the other. */
-const IN_FLIGHT = 2;
+/** Batches in flight by default: upload of one overlaps compute and readback of another. */
+export const DEFAULT_IN_FLIGHT = 2;
 
 /** Buffers one in-flight batch owns; grown (to a power of two) when a batch needs more. */
 interface Slot {
@@ -35,6 +35,8 @@ interface Slot {
 export interface WebGpuDeviceOptions {
   /** Only adapters of this backend (default: the first that works, Vulkan before GL ES). */
   backend?: WebGpuBackend;
+  /** Batches in flight at once (each with its own pooled buffers); 1 turns overlap off. */
+  inFlight?: number;
 }
 
 /**
@@ -44,27 +46,33 @@ export interface WebGpuDeviceOptions {
  */
 export class WebGpuDevice implements Device {
   readonly info: DeviceInfo;
-  readonly concurrency = IN_FLIGHT;
+  readonly concurrency: number;
+  readonly sharedQueue = true;
   readonly maxBandBytes: number;
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private readonly freeSlots: Slot[] = [];
   private readonly slotWaiters: ((slot: Slot) => void)[] = [];
   private readonly workgroupSize: number;
-  private lostReason: string | null = null;
+  private lost: string | null = null;
 
   private constructor(
     private readonly device: GPUDevice,
     probed: ProbedAdapter,
     granted: Record<WantedLimit, number>,
     id: string,
+    inFlight: number,
   ) {
+    if (!Number.isSafeInteger(inFlight) || inFlight < 1 || inFlight > 16) {
+      throw new UsageError(`WebGPU batches in flight must be an integer from 1 to 16, got ${inFlight}`);
+    }
+    this.concurrency = inFlight;
     // A band is bound whole; keep 4 bytes of slack for the alignment of its first row.
     this.maxBandBytes = Math.min(granted.maxStorageBufferBindingSize, granted.maxBufferSize) - 4;
     // A power of two no larger than 256 (the shader's reduction scratch) nor the device limit.
     let size = 256;
     while (size > granted.maxComputeInvocationsPerWorkgroup || size > granted.maxComputeWorkgroupSizeX) size /= 2;
     this.workgroupSize = size;
-    for (let i = 0; i < IN_FLIGHT; i++) this.freeSlots.push({ staging: new ArrayBuffer(0) });
+    for (let i = 0; i < inFlight; i++) this.freeSlots.push({ staging: new ArrayBuffer(0) });
     const info = probed.adapter.info;
     this.info = {
       id,
@@ -78,7 +86,7 @@ export class WebGpuDevice implements Device {
       features: [...probed.adapter.features].sort(),
     };
     void device.lost.then((lost) => {
-      this.lostReason = lost.message || String(lost.reason);
+      this.lost = lost.message || String(lost.reason);
     });
   }
 
@@ -90,10 +98,10 @@ export class WebGpuDevice implements Device {
       const reasons = probe.failures.map((failure) => `${failure.backend}: ${failure.reason}`).join('; ');
       throw new DeviceError(`no WebGPU adapter found (${reasons || 'no backend tried'}); ${WEBGPU_INSTALL_HINT}`);
     }
-    return WebGpuDevice.fromAdapter(probed, `webgpu:${probed.backend}`);
+    return WebGpuDevice.fromAdapter(probed, `webgpu:${probed.backend}`, options.inFlight);
   }
 
-  static async fromAdapter(probed: ProbedAdapter, id: string): Promise<WebGpuDevice> {
+  static async fromAdapter(probed: ProbedAdapter, id: string, inFlight = DEFAULT_IN_FLIGHT): Promise<WebGpuDevice> {
     const adapterLimits = probed.adapter.limits as unknown as Record<WantedLimit, number>;
     const requiredLimits: Record<string, number> = {};
     for (const name of WANTED_LIMITS) requiredLimits[name] = adapterLimits[name];
@@ -101,7 +109,11 @@ export class WebGpuDevice implements Device {
     const granted = {} as Record<WantedLimit, number>;
     const deviceLimits = device.limits as unknown as Record<WantedLimit, number>;
     for (const name of WANTED_LIMITS) granted[name] = deviceLimits[name];
-    return new WebGpuDevice(device, probed, granted, id);
+    return new WebGpuDevice(device, probed, granted, id, inFlight);
+  }
+
+  lostReason(): string | null {
+    return this.lost;
   }
 
   supports(kernel: AnyKernel): boolean {
@@ -113,15 +125,15 @@ export class WebGpuDevice implements Device {
     await this.pipeline(job);
   }
 
-  async run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]> {
-    if (this.lostReason !== null) throw new DeviceError(`WebGPU device lost: ${this.lostReason}`);
+  async run(job: BatchJob, tiles: readonly Tile[], timing?: BatchTiming): Promise<unknown[]> {
+    if (this.lost !== null) throw new DeviceError(`WebGPU device lost: ${this.lost}`);
     if (!job.kernel.webgpu) throw new DeviceError(`kernel ${job.kernel.name} has no WGSL implementation`);
     const pipeline = await this.pipeline(job);
     const slot = await this.acquireSlot();
     try {
       const results: unknown[] = [];
       for (const group of this.splitToFit(job, tiles)) {
-        results.push(...(await this.runGroup(job, group, pipeline, slot)));
+        results.push(...(await this.runGroup(job, group, pipeline, slot, timing)));
       }
       return results;
     } finally {
@@ -183,8 +195,14 @@ export class WebGpuDevice implements Device {
     return groups;
   }
 
-  private async runGroup(job: BatchJob, tiles: Tile[], pipeline: GPUComputePipeline, slot: Slot): Promise<unknown[]> {
+  /**
+   * One dispatch. Transfer time (for the scheduler's model) is the host's staging copy and
+   * writeBuffer calls plus, once the GPU has finished the submission, mapping and copying out the
+   * results; the wait for the submission itself is compute.
+   */
+  private async runGroup(job: BatchJob, tiles: Tile[], pipeline: GPUComputePipeline, slot: Slot, timing?: BatchTiming): Promise<unknown[]> {
     const { kernel, view, params, halo } = job;
+    const uploadStart = performance.now();
     const band = bandOf(view, tiles, halo);
     const bandBytes = band.byteEnd - band.byteStart;
 
@@ -261,12 +279,19 @@ export class WebGpuDevice implements Device {
       queue.submit([encoder.finish()]);
       return readback;
     });
+    const uploadEnd = performance.now();
+    try {
+      await this.device.queue.onSubmittedWorkDone();
+    } catch (error) {
+      throw new DeviceError(`WebGPU submission failed${this.lost ? ` (device lost: ${this.lost})` : ''}: ${String(error)}`);
+    }
+    const readbackStart = performance.now();
 
     try {
       await readback.mapAsync(GPUMapMode.READ, 0, outputBytes);
     } catch (error) {
       throw new DeviceError(
-        `WebGPU readback failed${this.lostReason ? ` (device lost: ${this.lostReason})` : ''}: ${String(error)}`,
+        `WebGPU readback failed${this.lost ? ` (device lost: ${this.lost})` : ''}: ${String(error)}`,
       );
     }
     if (kernel.kind === 'map') {
@@ -285,11 +310,13 @@ export class WebGpuDevice implements Device {
       } finally {
         readback.unmap();
       }
+      if (timing) timing.transferSeconds += (uploadEnd - uploadStart + performance.now() - readbackStart) / 1000;
       return tiles.map(() => null);
     }
     // Decoded partials may keep views of what they are given: decode from a copy.
     const bytes = readback.getMappedRange(0, outputBytes).slice(0);
     readback.unmap();
+    if (timing) timing.transferSeconds += (uploadEnd - uploadStart + performance.now() - readbackStart) / 1000;
     const words = new Uint32Array(bytes);
     const tileWords = words.length / tiles.length;
     return tiles.map((tile, i) => kernel.webgpu!.decode(words.subarray(i * tileWords, (i + 1) * tileWords), tile, view, params));

@@ -1,11 +1,13 @@
-import { performance } from 'node:perf_hooks';
 import { DTYPE_INFO } from '../array/dtype.js';
-import type { BatchJob, Device } from '../devices/device.js';
+import type { BatchJob, BatchTiming, Device } from '../devices/device.js';
+import { DeviceError } from '../errors.js';
 import type { TileGrid } from '../tiling/tile-grid.js';
 import { tileRange } from '../tiling/tile-grid.js';
-import type { Tile } from '../tiling/tile.js';
-import { nextBatchTiles } from './batch-size.js';
-import { ThroughputMeter } from './throughput.js';
+import { wallClock, type Clock } from './clock.js';
+import { DmdaPolicy } from './dmda-policy.js';
+import { PerfModel } from './perf-model.js';
+import type { DeviceState, SchedulerView, SchedulingPolicy } from './policy.js';
+import { WorkQueue, type RetryRange, type TileRange } from './work-queue.js';
 
 /** What one device did in a run. */
 export interface DeviceRecord {
@@ -19,9 +21,21 @@ export interface DeviceRecord {
   busySeconds: number;
   /** bytes / busySeconds. */
   bytesPerSecond: number;
+  /** Lanes (batches it may have in flight). */
+  lanes: number;
+  /** Whether its lanes share one queue (a GPU), see Device.sharedQueue. */
+  sharedQueue: boolean;
+  /** Batches that failed on it. */
+  failures: number;
+  /** Why it stopped taking work before the end, if it did. */
+  retired: string | null;
+  /** Times a free lane chose to wait (the others would finish the rest sooner), and the last reason. */
+  waits: number;
+  lastWaitReason: string | null;
+  model: PerfModel;
 }
 
-/** One scheduling decision and how it turned out. */
+/** One batch: the decision, and how it turned out. */
 export interface BatchRecord {
   device: string;
   lane: number;
@@ -31,8 +45,29 @@ export interface BatchRecord {
   /** Seconds since the run started. */
   start: number;
   seconds: number;
-  /** What the throughput model expected, or null while the device was uncalibrated. */
+  /** Part of `seconds` the device spent moving data, where it can tell. */
+  transferSeconds: number;
+  /** What the device's model expected, or null while it was uncalibrated. */
   predictedSeconds: number | null;
+  /** Why the policy chose this batch. */
+  reason: string;
+  /** 1 for a first run of these tiles, more for a retry. */
+  attempt: number;
+  /** Set when the batch failed (its tiles were queued again). */
+  error?: string;
+}
+
+/** A failure the run survived (or, last, the one that ended it). */
+export interface FaultRecord {
+  device: string;
+  firstTile: number;
+  tileCount: number;
+  attempt: number;
+  message: string;
+  /** Seconds since the run started. */
+  at: number;
+  /** What the scheduler did about it. */
+  action: string;
 }
 
 export interface ScheduleResult {
@@ -40,6 +75,8 @@ export interface ScheduleResult {
   partials: unknown[];
   devices: DeviceRecord[];
   batches: BatchRecord[];
+  faults: FaultRecord[];
+  policy: string;
   seconds: number;
 }
 
@@ -49,16 +86,44 @@ export interface ScheduleOptions {
   /** Size of a device's first (calibration) batch. */
   probeBytes?: number;
   onProgress?: (tilesDone: number, tilesTotal: number, bytesDone: number) => void;
+  /** One performance model per device (from the model store); fresh ones when absent. */
+  models?: readonly PerfModel[];
+  policy?: SchedulingPolicy;
+  clock?: Clock;
+  /** Runs of one tile range before the run fails with its error. */
+  maxAttempts?: number;
+  /** A batch running longer than max(this, watchdogFactor x its prediction) is given up on and its device retired. */
+  minBatchTimeoutSeconds?: number;
+  watchdogFactor?: number;
 }
 
-function tileBytes(tile: Tile, channels: number, bytesPerElement: number): number {
-  return tile.width * tile.height * channels * bytesPerElement;
+/** A scheduler failure that ends the run; carries what was recorded up to it. */
+export class ScheduleFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly faults: FaultRecord[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/** Consecutive failed batches after which a device is retired for the rest of the run. */
+const RETIRE_AFTER_FAILURES = 3;
+
+function tileBytes(width: number, height: number, channels: number, bytesPerElement: number): number {
+  return width * height * channels * bytesPerElement;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
- * Devices pull batches of consecutive tiles from one queue; each device runs as many lanes as it
- * has batches in flight. Batch sizes follow each device's measured throughput (see batch-size.ts).
- * The first failure stops all lanes from taking more work and is rethrown once in-flight batches end.
+ * Runs every tile of `grid` on `devices`, one async lane per batch a device may have in flight.
+ * A free lane asks the policy (dmda by default) how many tiles to take; failed batches go back to
+ * the queue to be run elsewhere (see WorkQueue and the fault handling below); every batch is
+ * recorded with its prediction for traces and --explain. The clock is injected so the simulator
+ * drives this same code in virtual time.
  */
 export async function scheduleTiles(
   devices: readonly Device[],
@@ -66,111 +131,260 @@ export async function scheduleTiles(
   grid: TileGrid,
   options: ScheduleOptions = {},
 ): Promise<ScheduleResult> {
-  const targetSeconds = options.targetBatchSeconds ?? 0.05;
-  const probeBytes = options.probeBytes ?? 1 << 20;
+  const clock = options.clock ?? wallClock;
+  const policy = options.policy ?? new DmdaPolicy();
+  const maxAttempts = options.maxAttempts ?? 3;
+  const minTimeout = options.minBatchTimeoutSeconds ?? 300;
+  const watchdogFactor = options.watchdogFactor ?? 30;
   const bytesPerElement = DTYPE_INFO[job.view.dtype].bytesPerElement;
-  const fullTileBytes = grid.tileHeight * grid.tileWidth * job.view.channels * bytesPerElement;
-  const meters = devices.map(() => new ThroughputMeter());
-  const tileCounts = devices.map(() => 0);
-  const batchCounts = devices.map(() => 0);
+  const channels = job.view.channels;
+  const totalBytes = tileBytes(job.view.width, job.view.height, channels, bytesPerElement);
+  const queue = new WorkQueue(grid.count);
+  const states: DeviceState[] = devices.map((device, index) => ({
+    index,
+    device,
+    model: options.models?.[index] ?? new PerfModel(),
+    alive: true,
+    lanes: Array.from({ length: device.concurrency }, () => ({ busy: false, predictedFree: 0 })),
+    sharedQueue: device.sharedQueue === true,
+    predictedQueueEnd: 0,
+  }));
+  const records = devices.map(() => ({ tiles: 0, bytes: 0, batches: 0, failures: 0, consecutiveFailures: 0, waits: 0, lastWait: null as string | null, retired: null as string | null, busy: 0, busySince: 0, active: 0, lastEnd: 0, lastSampleEnd: -1 }));
   const partials: unknown[] = new Array(grid.count);
   const batches: BatchRecord[] = [];
-  const startTime = performance.now() / 1000;
-  const now = (): number => performance.now() / 1000 - startTime;
-  let nextTile = 0;
+  const faults: FaultRecord[] = [];
+  const startTime = clock.now();
+  const now = (): number => clock.now() - startTime;
+  const totalLanes = devices.reduce((sum, device) => sum + device.concurrency, 0);
   let tilesDone = 0;
   let bytesDone = 0;
-  let failure: { error: unknown } | null = null;
-  const totalLanes = devices.reduce((sum, device) => sum + device.concurrency, 0);
+  let inFlight = 0;
+  let fatal: { error: unknown } | null = null;
 
-  const totalRate = (t: number): number | null => {
-    const rates = meters.map((meter) => meter.rate(t));
-    const measured = rates.filter((rate): rate is number => rate !== null);
-    if (measured.length === 0) return null;
-    const mean = measured.reduce((a, b) => a + b, 0) / measured.length;
-    return rates.reduce<number>((sum, rate) => sum + (rate ?? mean), 0);
+  // Lanes with nothing to do wait for the next event (a batch ending or failing).
+  let waiters: (() => void)[] = [];
+  let waitsSinceEvent = 0;
+  const liveLanes = (): number => states.reduce((sum, s) => sum + (s.alive ? s.lanes.length : 0), 0);
+  const notify = (): void => {
+    waitsSinceEvent = 0;
+    const woken = waiters;
+    waiters = [];
+    woken.forEach((wake) => wake());
+  };
+  const nextEvent = (): Promise<void> => {
+    waitsSinceEvent++;
+    if (inFlight === 0 && waitsSinceEvent >= liveLanes() && queue.remaining > 0) {
+      // Every live lane chose to wait with nothing in flight: no event will ever come.
+      fatal ??= { error: new Error(`scheduler stalled with ${queue.remaining} tiles left (policy ${policy.name}); this is a bug in tilerun`) };
+      notify();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => waiters.push(resolve));
   };
 
-  async function lane(deviceIndex: number, laneIndex: number): Promise<void> {
-    const device = devices[deviceIndex]!;
-    const meter = meters[deviceIndex]!;
-    while (failure === null && nextTile < grid.count) {
-      const t = now();
-      const deviceRate = meter.rate(t);
-      const count = nextBatchTiles({
-        remainingTiles: grid.count - nextTile,
-        bytesPerTile: fullTileBytes,
-        deviceRate,
-        lanes: device.concurrency,
-        totalRate: totalRate(t),
-        targetSeconds,
-        probeBytes,
-        totalTiles: grid.count,
-        totalLanes,
-      });
-      const first = nextTile;
-      nextTile += count;
-      const tiles = tileRange(grid, first, count);
-      const bytes = tiles.reduce((sum, tile) => sum + tileBytes(tile, job.view.channels, bytesPerElement), 0);
-      const predicted = deviceRate === null ? null : bytes / (deviceRate / device.concurrency);
-      meter.batchStarted(t);
-      let results: unknown[];
-      try {
-        results = await device.run(job, tiles);
-        if (results.length !== tiles.length) {
-          throw new Error(`device ${device.info.id} returned ${results.length} results for ${tiles.length} tiles`);
-        }
-      } catch (error) {
-        meter.batchFinished(now(), 0);
-        failure ??= { error };
-        return;
+  const view = (): SchedulerView => ({
+    now: now(),
+    queue,
+    devices: states,
+    bytesPerTile: totalBytes / Math.max(1, grid.count),
+    totalTiles: grid.count,
+    totalLanes,
+    targetBatchSeconds: options.targetBatchSeconds ?? 0.05,
+    probeBytes: options.probeBytes ?? 1 << 20,
+  });
+
+  /** Whether some other live device that can run the kernel has not failed this range yet. */
+  const othersCanTry = (range: RetryRange, deviceIndex: number): boolean =>
+    states.some((s) => s.alive && s.index !== deviceIndex && !range.failedOn.has(s.index));
+
+  const take = (deviceIndex: number, count: number, within?: { from: number; to: number }): (TileRange & { retry?: RetryRange }) | null => {
+    const retryFirst = queue.takeRetry(deviceIndex, count, false);
+    if (retryFirst) return retryFirst;
+    const onlyHope = queue.retries.find((range) => !othersCanTry(range, deviceIndex));
+    if (onlyHope) return queue.takeRetry(deviceIndex, count, true);
+    return within ? queue.takeFresh(count, within.from, within.to) : queue.takeFresh(count);
+  };
+
+  const retire = (deviceIndex: number, why: string): void => {
+    const state = states[deviceIndex]!;
+    if (!state.alive) return;
+    state.alive = false;
+    records[deviceIndex]!.retired = why;
+  };
+
+  async function runBatch(deviceIndex: number, laneIndex: number, range: TileRange & { retry?: RetryRange }, reason: string): Promise<void> {
+    const state = states[deviceIndex]!;
+    const record = records[deviceIndex]!;
+    const device = state.device;
+    const tiles = tileRange(grid, range.first, range.count);
+    const bytes = tiles.reduce((sum, tile) => sum + tileBytes(tile.width, tile.height, channels, bytesPerElement), 0);
+    const start = now();
+    // A shared queue runs this batch after those already on it: predict from the queue's end.
+    const queuedFrom = state.sharedQueue ? Math.max(start, state.predictedQueueEnd) : start;
+    const predicted = state.model.calibrated ? queuedFrom - start + state.model.predict(bytes) : null;
+    const lane = state.lanes[laneIndex]!;
+    lane.busy = true;
+    lane.predictedFree = start + (predicted ?? 0);
+    if (state.sharedQueue) state.predictedQueueEnd = lane.predictedFree;
+    inFlight++;
+    if (record.active++ === 0) record.busySince = start;
+    const timing: BatchTiming = { transferSeconds: 0 };
+    const timeoutSeconds = Math.max(minTimeout, watchdogFactor * (predicted ?? 0));
+    const watchdog = clock.timer(timeoutSeconds);
+    let timedOut = false;
+    let results: unknown[] | undefined;
+    let failure: unknown;
+    try {
+      const running = device.run(job, tiles, timing);
+      running.catch(() => undefined); // a batch given up on may still fail later
+      results = await Promise.race([
+        running,
+        watchdog.promise.then(() => {
+          timedOut = true;
+          throw new DeviceError(`${device.info.id} did not finish tiles ${range.first}..${range.first + range.count - 1} within ${timeoutSeconds.toFixed(0)} s`);
+        }),
+      ]);
+      if (results.length !== tiles.length) {
+        throw new DeviceError(`device ${device.info.id} returned ${results.length} results for ${tiles.length} tiles`);
       }
-      const end = now();
-      meter.batchFinished(end, bytes);
-      results.forEach((partial, i) => (partials[first + i] = partial));
-      tileCounts[deviceIndex]! += count;
-      batchCounts[deviceIndex]!++;
-      tilesDone += count;
+    } catch (error) {
+      failure = error;
+    } finally {
+      watchdog.cancel();
+    }
+    const end = now();
+    inFlight--;
+    lane.busy = false;
+    if (--record.active === 0) record.busy += end - record.busySince;
+    // On a shared queue a batch's own cost is the time since the batch before it ended.
+    const serviceSeconds = state.sharedQueue ? end - Math.max(start, record.lastEnd) : end - start;
+    record.lastEnd = end;
+    if (state.sharedQueue) state.predictedQueueEnd = Math.max(end, ...state.lanes.filter((l) => l.busy).map((l) => l.predictedFree));
+    const attempt = (range.retry?.attempts ?? 0) + 1;
+    const batch: BatchRecord = {
+      device: device.info.id,
+      lane: laneIndex,
+      firstTile: range.first,
+      tileCount: range.count,
+      bytes,
+      start,
+      seconds: end - start,
+      transferSeconds: timing.transferSeconds,
+      predictedSeconds: predicted,
+      reason,
+      attempt,
+    };
+    batches.push(batch);
+
+    if (results !== undefined && failure === undefined) {
+      const sample = { bytes, seconds: serviceSeconds, transferSeconds: timing.transferSeconds };
+      // Completions of one shared queue reported together (same poll of the driver) make one sample.
+      const together = state.sharedQueue && record.lastSampleEnd >= 0 && end - record.lastSampleEnd < Math.max(0.001, 0.05 * (end - start));
+      if (together) state.model.extendLast(sample);
+      else state.model.observe(sample);
+      record.lastSampleEnd = end;
+      results.forEach((partial, i) => (partials[range.first + i] = partial));
+      record.tiles += range.count;
+      record.bytes += bytes;
+      record.batches++;
+      record.consecutiveFailures = 0;
+      tilesDone += range.count;
       bytesDone += bytes;
-      batches.push({
-        device: device.info.id,
-        lane: laneIndex,
-        firstTile: first,
-        tileCount: count,
-        bytes,
-        start: t,
-        seconds: end - t,
-        predictedSeconds: predicted,
-      });
       options.onProgress?.(tilesDone, grid.count, bytesDone);
+      notify();
+      return;
+    }
+
+    batch.error = messageOf(failure);
+    record.failures++;
+    record.consecutiveFailures++;
+    const retry = queue.fail(range, deviceIndex, failure, range.retry);
+    const lost = device.lostReason?.() ?? null;
+    if (lost !== null) retire(deviceIndex, `lost: ${lost}`);
+    else if (timedOut) retire(deviceIndex, `a batch hung for ${timeoutSeconds.toFixed(0)} s`);
+    else if (record.consecutiveFailures >= RETIRE_AFTER_FAILURES) retire(deviceIndex, `${record.consecutiveFailures} batches in a row failed`);
+    const anyAlive = states.some((s) => s.alive);
+    let action: string;
+    if (retry.attempts >= maxAttempts) {
+      action = `gave up: these tiles failed ${retry.attempts} times`;
+      fatal ??= { error: failure };
+    } else if (!anyAlive) {
+      action = 'gave up: no device is left';
+      fatal ??= { error: failure };
+    } else {
+      action = `tiles queued again${state.alive ? '' : `; ${device.info.id} retired (${record.retired})`}`;
+    }
+    faults.push({ device: device.info.id, firstTile: range.first, tileCount: range.count, attempt, message: batch.error, at: end, action });
+    notify();
+  }
+
+  async function laneLoop(deviceIndex: number, laneIndex: number): Promise<void> {
+    const state = states[deviceIndex]!;
+    for (;;) {
+      if (fatal !== null || !state.alive) return;
+      if (queue.remaining === 0) {
+        if (inFlight === 0) {
+          notify();
+          return;
+        }
+        await nextEvent();
+        continue;
+      }
+      let decision = policy.decide(view(), deviceIndex, laneIndex);
+      if (decision.kind === 'wait' && inFlight === 0 && waitsSinceEvent + 1 >= liveLanes()) {
+        // Every other lane waits too and nothing is running: no event would ever wake them.
+        decision = { kind: 'run', count: 1, reason: `every lane chose to wait with nothing running (${decision.reason}); ran a tile here` };
+      }
+      if (decision.kind === 'wait') {
+        records[deviceIndex]!.waits++;
+        records[deviceIndex]!.lastWait = decision.reason;
+        await nextEvent();
+        continue;
+      }
+      // A policy's arithmetic on odd models (zero or infinite rates) must not corrupt the queue.
+      const count = Number.isFinite(decision.count) ? Math.max(1, Math.floor(decision.count)) : queue.remaining;
+      const range = take(deviceIndex, count, decision.within);
+      if (range === null) {
+        await nextEvent();
+        continue;
+      }
+      await runBatch(deviceIndex, laneIndex, range, decision.reason);
     }
   }
 
   const lanes: Promise<void>[] = [];
-  devices.forEach((device, d) => {
-    for (let l = 0; l < device.concurrency; l++) lanes.push(lane(d, l));
-  });
+  states.forEach((state) => state.lanes.forEach((_, l) => lanes.push(laneLoop(state.index, l))));
   await Promise.all(lanes);
-  const failed = failure as { error: unknown } | null;
-  if (failed !== null) throw failed.error;
+  const failed = fatal as { error: unknown } | null;
+  if (failed !== null) throw failed.error instanceof Error ? Object.assign(failed.error, { faults }) : new ScheduleFailure(failed.error, faults);
+  if (queue.remaining > 0) throw new DeviceError(`no device could run the remaining ${queue.remaining} tiles`);
 
   const end = now();
   return {
     partials,
     seconds: end,
     batches,
-    devices: devices.map((device, d) => {
-      const meter = meters[d]!;
-      const busySeconds = meter.busyTime(end);
+    faults,
+    policy: policy.name,
+    devices: states.map((state, d) => {
+      const record = records[d]!;
+      const busySeconds = record.busy + (record.active > 0 ? end - record.busySince : 0);
       return {
-        id: device.info.id,
-        description: device.info.description,
-        software: device.info.software,
-        tiles: tileCounts[d]!,
-        bytes: meter.bytes,
-        batches: batchCounts[d]!,
+        id: state.device.info.id,
+        description: state.device.info.description,
+        software: state.device.info.software,
+        tiles: record.tiles,
+        bytes: record.bytes,
+        batches: record.batches,
         busySeconds,
-        bytesPerSecond: busySeconds > 0 ? meter.bytes / busySeconds : 0,
+        bytesPerSecond: busySeconds > 0 ? record.bytes / busySeconds : 0,
+        lanes: state.lanes.length,
+        sharedQueue: state.sharedQueue,
+        failures: record.failures,
+        retired: record.retired,
+        waits: record.waits,
+        lastWaitReason: record.lastWait,
+        model: state.model,
       };
     }),
   };

@@ -20,13 +20,28 @@ class PacedDevice implements Device {
     readonly concurrency: number,
     private readonly secondsPerTile: number,
     private readonly failOnTile: number | null = null,
+    /** Batches after which it stops answering. */
+    private readonly hangAfter: number | null = null,
+    /** Batches after which it is lost: every later batch fails and lostReason says why. */
+    private readonly loseAfter: number | null = null,
   ) {
     this.info = { id, kind: 'cpu', description: id, software: false };
   }
   supports(): boolean {
     return true;
   }
+  private batches = 0;
+  private lost: string | null = null;
+  lostReason(): string | null {
+    return this.lost;
+  }
   async run(job: BatchJob, tiles: readonly Tile[]): Promise<unknown[]> {
+    this.batches++;
+    if (this.hangAfter !== null && this.batches > this.hangAfter) return new Promise(() => {});
+    if (this.loseAfter !== null && this.batches > this.loseAfter) {
+      this.lost = 'injected loss';
+      throw new Error('device lost');
+    }
     await new Promise((resolve) => setTimeout(resolve, tiles.length * this.secondsPerTile * 1000));
     if (this.failOnTile !== null && (this.failOnTile < 0 || tiles.some((tile) => tile.index === this.failOnTile))) {
       throw new Error(`injected failure on tile ${tiles[0]!.index}`);
@@ -71,12 +86,62 @@ describe('scheduleTiles', () => {
     expect(result.batches.some((batch) => batch.predictedSeconds !== null)).toBe(true);
   });
 
-  it('ends with the error of a failing batch, without hanging', async () => {
+  it('re-runs the tiles of a device that fails every batch elsewhere, retires it, and gets the clean answer', async () => {
     const { job: batchJob, grid } = job();
+    const clean = await scheduleTiles([new PacedDevice('healthy', 2, 0.0002)], batchJob, grid, { probeBytes: 64 });
     const failing = new PacedDevice('failing', 1, 0.0005, -1);
-    const healthy = new PacedDevice('healthy', 2, 0.0005);
-    await expect(scheduleTiles([failing, healthy], batchJob, grid, { probeBytes: 16 * 8 })).rejects.toThrow(
-      /injected failure on tile/,
-    );
+    const healthy = new PacedDevice('healthy', 2, 0.0002);
+    const result = await scheduleTiles([failing, healthy], batchJob, grid, { probeBytes: 64 });
+    expect(result.partials).toEqual(clean.partials);
+    expect(result.devices[0]!.tiles).toBe(0);
+    expect(result.devices[0]!.retired).toMatch(/3 batches in a row failed/);
+    expect(result.faults).toHaveLength(3);
+    expect(result.faults[0]!.message).toMatch(/injected failure/);
+    expect(new Set(healthy.seen).size).toBe(grid.count);
+  });
+
+  it('runs a tile that fails on one device on another', async () => {
+    const { job: batchJob, grid } = job();
+    const clean = await scheduleTiles([new PacedDevice('a', 1, 0.0002)], batchJob, grid, { probeBytes: 64 });
+    const picky = new PacedDevice('picky', 1, 0.0002, 0);
+    const other = new PacedDevice('other', 1, 0.0002);
+    const result = await scheduleTiles([picky, other], batchJob, grid, { probeBytes: 64 });
+    expect(result.partials).toEqual(clean.partials);
+    expect(other.seen).toContain(0);
+    expect(result.faults.length).toBeGreaterThanOrEqual(1);
+    expect(result.faults.every((fault) => fault.device === 'picky')).toBe(true);
+  });
+
+  it('ends with the kernel error when a tile fails on every device, without hanging', async () => {
+    const { job: batchJob, grid } = job();
+    const a = new PacedDevice('a', 1, 0.0002, 37);
+    const b = new PacedDevice('b', 2, 0.0002, 37);
+    const failure = await scheduleTiles([a, b], batchJob, grid, { probeBytes: 64 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(/injected failure on tile/);
+    const faults = (failure as { faults: { action: string }[] }).faults;
+    expect(faults).toHaveLength(3);
+    expect(faults.at(-1)!.action).toMatch(/failed 3 times/);
+  });
+
+  it('gives up on a batch that hangs, retires its device and finishes elsewhere', async () => {
+    const { job: batchJob, grid } = job();
+    const clean = await scheduleTiles([new PacedDevice('a', 1, 0.0002)], batchJob, grid, { probeBytes: 64 });
+    const hanging = new PacedDevice('hanging', 1, 0.0002, null, 2);
+    const healthy = new PacedDevice('healthy', 1, 0.0002);
+    const result = await scheduleTiles([hanging, healthy], batchJob, grid, { probeBytes: 64, minBatchTimeoutSeconds: 0.3, watchdogFactor: 1 });
+    expect(result.partials).toEqual(clean.partials);
+    expect(result.devices[0]!.retired).toMatch(/hung/);
+    expect(result.faults[0]!.message).toMatch(/did not finish tiles/);
+  });
+
+  it('retires a device that reports itself lost at its first failure', async () => {
+    const { job: batchJob, grid } = job();
+    const lost = new PacedDevice('lost', 1, 0.0002, null, null, 2);
+    const healthy = new PacedDevice('healthy', 1, 0.0002);
+    const result = await scheduleTiles([lost, healthy], batchJob, grid, { probeBytes: 64 });
+    expect(result.faults).toHaveLength(1);
+    expect(result.devices[0]!.retired).toBe('lost: injected loss');
+    expect(result.devices.reduce((sum, d) => sum + d.tiles, 0)).toBe(grid.count);
   });
 });

@@ -1,0 +1,128 @@
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { SavedModel } from './perf-model.js';
+
+/** Bump when SavedModel changes shape: each version has a file of its own, so old and new tilerun never fight over one. */
+export const MODEL_FILE_VERSION = 1;
+
+/** Where models live: $TILERUN_CACHE_DIR, else $XDG_CACHE_HOME/tilerun, else ~/.cache/tilerun. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TILERUN_CACHE_DIR) return env.TILERUN_CACHE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'tilerun');
+  return join(homedir(), '.cache', 'tilerun');
+}
+
+interface ModelFile {
+  version: number;
+  models: Record<string, SavedModel>;
+}
+
+/** A lock older than this belongs to a process that died holding it. */
+const STALE_LOCK_MS = 10_000;
+const LOCK_WAIT_MS = 2_000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Performance models kept across runs in one JSON file under the user's cache directory.
+ * Saving merges with what is on disk under a lock file (two runs at once each keep their own
+ * models) and replaces the file by rename, so a reader never sees half of one. A missing,
+ * unreadable or corrupt file means "no models": runs start uncalibrated and say so, they never fail for it.
+ */
+export class ModelStore {
+  readonly file: string;
+  private readonly lockFile: string;
+
+  constructor(readonly dir: string = defaultCacheDir()) {
+    this.file = join(dir, `perf-models.v${MODEL_FILE_VERSION}.json`);
+    this.lockFile = `${this.file}.lock`;
+  }
+
+  /** Every stored model; `problem` says why none could be read, when a file exists but is bad. */
+  load(): { models: Map<string, SavedModel>; problem?: string } {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { models: new Map() };
+      return { models: new Map(), problem: `cannot read ${this.file}: ${(error as Error).message}` };
+    }
+    try {
+      const parsed = JSON.parse(text) as ModelFile;
+      if (parsed.version !== MODEL_FILE_VERSION || typeof parsed.models !== 'object' || parsed.models === null) {
+        throw new Error(`expected version ${MODEL_FILE_VERSION}`);
+      }
+      const models = new Map<string, SavedModel>();
+      for (const [key, model] of Object.entries(parsed.models)) {
+        if (isSavedModel(model)) models.set(key, model);
+      }
+      return { models };
+    } catch (error) {
+      return { models: new Map(), problem: `ignored ${this.file} (${(error as Error).message}); it will be rewritten` };
+    }
+  }
+
+  /**
+   * Writes `updates` over the stored models and drops `discard`. Returns a problem instead of
+   * throwing: a run's result never depends on its cache being writable.
+   */
+  save(updates: ReadonlyMap<string, SavedModel>, discard: readonly string[] = []): string | undefined {
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (error) {
+      return `cannot create ${this.dir}: ${(error as Error).message}`;
+    }
+    const locked = this.lock();
+    if (!locked) return `${this.lockFile} is held by another run; models from this run were not saved`;
+    try {
+      const { models } = this.load();
+      for (const key of discard) models.delete(key);
+      for (const [key, model] of updates) models.set(key, model);
+      const file: ModelFile = { version: MODEL_FILE_VERSION, models: Object.fromEntries(models) };
+      const temporary = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      try {
+        writeFileSync(temporary, `${JSON.stringify(file)}\n`);
+        renameSync(temporary, this.file);
+      } catch (error) {
+        rmSync(temporary, { force: true });
+        return `cannot write ${this.file}: ${(error as Error).message}`;
+      }
+      return undefined;
+    } finally {
+      rmSync(this.lockFile, { force: true });
+    }
+  }
+
+  private lock(): boolean {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        closeSync(openSync(this.lockFile, 'wx'));
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+      }
+      try {
+        if (Date.now() - statSync(this.lockFile).mtimeMs > STALE_LOCK_MS) rmSync(this.lockFile, { force: true });
+      } catch {
+        // Released between our open and stat: try again.
+      }
+      if (Date.now() > deadline) return false;
+      sleepSync(5 + Math.random() * 20);
+    }
+  }
+}
+
+function isSavedModel(value: unknown): value is SavedModel {
+  const model = value as SavedModel;
+  return (
+    typeof model === 'object' &&
+    model !== null &&
+    Array.isArray(model.samples) &&
+    model.samples.every((s) => Array.isArray(s) && s.length === 3 && s.every((n) => typeof n === 'number' && Number.isFinite(n))) &&
+    typeof model.observed === 'number'
+  );
+}
