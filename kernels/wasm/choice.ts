@@ -54,3 +54,14 @@ export function withWasm<A extends unknown[], R>(
     return reference(...args);
   };
 }
+
+/**
+ * Which kernels a CPU pool started now runs, for its description: `tilerun devices` shows it,
+ * and performance models are keyed by it, so WASM and TypeScript pools learn apart.
+ */
+export function cpuKernelsLabel(): string {
+  const impl = cpuImpl();
+  if (impl === 'js') return 'TypeScript kernels';
+  if (wasmKernels() !== null) return 'WebAssembly SIMD kernels';
+  return `TypeScript kernels (WebAssembly unavailable: ${wasmUnavailableReason()})`;
+}

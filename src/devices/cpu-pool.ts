@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import { kernelRef } from '../../kernels/load-module.js';
+import { cpuKernelsLabel } from '../../kernels/wasm/choice.js';
 import type { AnyKernel } from '../../kernels/types.js';
 import { UsageError } from '../errors.js';
 import type { Tile } from '../tiling/tile.js';
@@ -48,7 +49,7 @@ export class CpuPoolDevice implements Device {
     this.info = {
       id: 'cpu',
       kind: 'cpu',
-      description: `CPU worker pool, ${threads} thread${threads === 1 ? '' : 's'}`,
+      description: `CPU worker pool, ${threads} thread${threads === 1 ? '' : 's'}, ${cpuKernelsLabel()}`,
       software: false,
       threads,
     };
