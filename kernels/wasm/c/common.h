@@ -7,6 +7,11 @@
  * Every function works on a 2-D region of a staged copy of the input: `rows` rows, each `n`
  * elements `step` apart, rows `stride` elements apart. Channels are interleaved, so one channel
  * of a C-channel region is (base + c, step C).
+ *
+ * Speed notes (V8 on x64, measured): i64x2.mul and i64x2.shr_s have no SSE instruction and are
+ * emulated (a 64-bit product or an f64 compare that clang widens with shl/shr_s can make a loop
+ * several times slower): keep products in 32 bits and take masks from f32/i32 compares, widened
+ * with i64x2.extend. Byte loads beat 64-bit loads and shifts for histogram scatter.
  */
 #ifndef TILERUN_COMMON_H
 #define TILERUN_COMMON_H

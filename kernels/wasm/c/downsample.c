@@ -122,33 +122,38 @@ static uint32_t minmax2_u16(const uint16_t* r0, const uint16_t* r1, uint32_t blo
  * Mean of 2x2 f32 blocks, two per f64x2: per block, the finite values summed in f64 in the
  * reference's order (a b / c d: ((0 + a) + b) + c) + d, a skipped value adding +0, which changes
  * nothing since the sum is never -0), their count, and whether +Inf, -Inf or only NaN were seen.
+ * The tests on values are made on the f32 lanes and widened with i64x2.extend: comparing f64
+ * lanes led clang to i64x2.shr_s, which x64 lacks and V8 emulates (4x slower, measured).
  */
+static inline v128_t per_block_mask(v128_t top, v128_t bottom) {
+  v128_t m = wasm_v128_or(top, bottom);                      /* lanes: a0|c0 b0|d0 a1|c1 b1|d1 */
+  m = wasm_v128_or(m, wasm_i32x4_shuffle(m, m, 1, 0, 3, 2)); /* lanes 0 and 2: blocks 0 and 1 */
+  return wasm_i64x2_extend_low_i32x4(wasm_i32x4_shuffle(m, m, 0, 2, 1, 3));
+}
+
 static uint32_t mean2_f32(const float* r0, const float* r1, uint32_t blocks, float* out) {
   uint32_t b = 0;
-  const v128_t inf = wasm_f64x2_splat(__builtin_inf()), ninf = wasm_f64x2_splat(-__builtin_inf());
-  const v128_t nan = wasm_f64x2_splat(__builtin_nan("")), zero = wasm_f64x2_splat(0), one = wasm_f64x2_splat(1);
+  const v128_t inf = wasm_f32x4_splat(__builtin_inff()), ninf = wasm_f32x4_splat(-__builtin_inff());
+  const v128_t dinf = wasm_f64x2_splat(__builtin_inf()), dninf = wasm_f64x2_splat(-__builtin_inf());
+  const v128_t dnan = wasm_f64x2_splat(__builtin_nan("")), zero = wasm_f64x2_splat(0);
   for (; b + 2 <= blocks; b += 2) {
-    v128_t top = wasm_v128_load(r0 + 2 * b), bottom = wasm_v128_load(r1 + 2 * b);
-    v128_t values[4] = {
-        wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(top, top, 0, 2, 1, 3)),
-        wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(top, top, 1, 3, 0, 2)),
-        wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(bottom, bottom, 0, 2, 1, 3)),
-        wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(bottom, bottom, 1, 3, 0, 2)),
-    };
-    v128_t sum = zero, count = zero, pos = wasm_i64x2_splat(0), neg = pos, any = pos;
-    for (int k = 0; k < 4; k++) {
-      v128_t v = values[k];
-      v128_t finite = wasm_f64x2_lt(wasm_f64x2_abs(v), inf);
-      sum = wasm_f64x2_add(sum, wasm_v128_and(v, finite));
-      count = wasm_f64x2_add(count, wasm_v128_and(one, finite));
-      pos = wasm_v128_or(pos, wasm_f64x2_eq(v, inf));
-      neg = wasm_v128_or(neg, wasm_f64x2_eq(v, ninf));
-      any = wasm_v128_or(any, wasm_f64x2_eq(v, v));
-    }
+    v128_t top = wasm_v128_load(r0 + 2 * b), bottom = wasm_v128_load(r1 + 2 * b); /* a0 b0 a1 b1, c0 d0 c1 d1 */
+    v128_t finite_top = wasm_f32x4_lt(wasm_f32x4_abs(top), inf), finite_bottom = wasm_f32x4_lt(wasm_f32x4_abs(bottom), inf);
+    v128_t t = wasm_v128_and(top, finite_top), u = wasm_v128_and(bottom, finite_bottom); /* skipped: +0 */
+    v128_t sum = wasm_f64x2_add(zero, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(t, t, 0, 2, 1, 3)));
+    sum = wasm_f64x2_add(sum, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(t, t, 1, 3, 0, 2)));
+    sum = wasm_f64x2_add(sum, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(u, u, 0, 2, 1, 3)));
+    sum = wasm_f64x2_add(sum, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(u, u, 1, 3, 0, 2)));
+    v128_t n = wasm_i32x4_sub(wasm_i32x4_sub(wasm_i32x4_splat(0), finite_top), finite_bottom);
+    n = wasm_i32x4_add(n, wasm_i32x4_shuffle(n, n, 1, 0, 3, 2));
+    v128_t count = wasm_f64x2_convert_low_i32x4(wasm_i32x4_shuffle(n, n, 0, 2, 1, 3));
+    v128_t pos = per_block_mask(wasm_f32x4_eq(top, inf), wasm_f32x4_eq(bottom, inf));
+    v128_t neg = per_block_mask(wasm_f32x4_eq(top, ninf), wasm_f32x4_eq(bottom, ninf));
+    v128_t any = per_block_mask(wasm_f32x4_eq(top, top), wasm_f32x4_eq(bottom, bottom));
     v128_t mean = wasm_f64x2_div(sum, count);
-    mean = wasm_v128_bitselect(ninf, mean, neg);
-    mean = wasm_v128_bitselect(inf, mean, pos);
-    mean = wasm_v128_bitselect(nan, mean, wasm_v128_or(wasm_v128_not(any), wasm_v128_and(pos, neg)));
+    mean = wasm_v128_bitselect(dninf, mean, neg);
+    mean = wasm_v128_bitselect(dinf, mean, pos);
+    mean = wasm_v128_bitselect(dnan, mean, wasm_v128_or(wasm_v128_not(any), wasm_v128_and(pos, neg)));
     wasm_v128_store64_lane(out + b, wasm_f32x4_demote_f64x2_zero(mean), 0);
   }
   return b;

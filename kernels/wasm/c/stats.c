@@ -44,7 +44,7 @@ void stats_u16(const uint16_t* base, uint32_t rows, uint32_t n, uint32_t stride,
       if (v < lo) lo = v;
       if (v > hi) hi = v;
       sum += v;
-      sumsq += (uint64_t)v * v;
+      sumsq += v * v; /* < 2^32: a 32-bit product (LLVM vectorises a 64-bit one into i64x2.mul, which V8 emulates) */
     }
   }
   for (int i = 0; i < 8; i++) {
