@@ -183,7 +183,7 @@ export async function runKernel<Params, Partial>(
         if ((job.kernel as { moduleFile?: string }).moduleFile !== undefined && error instanceof Error) throw new UsageError(error.message);
         throw error;
       }
-      const keys = passDevices.map((device) => modelKey(job, grid, device, keyParams));
+      const keys = passDevices.map((device) => modelKey(job, grid, device, keyParams, passDevices));
       const saved = storedModels();
       const models = keys.map((key) => {
         const model = options.recalibrate ? undefined : saved.get(key);

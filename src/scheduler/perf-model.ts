@@ -117,6 +117,18 @@ export class PerfModel {
     this.refit();
   }
 
+  /** What `--json` output shows of a model: its fitted figures, not its samples. */
+  toJSON(): { fromCache: boolean; batchesObserved: number; laneBytesPerSecond: number | null; fixedSeconds: number; transferSecondsPerByte: number; computeSecondsPerByte: number } {
+    return {
+      fromCache: this.fromCache,
+      batchesObserved: this.observed,
+      laneBytesPerSecond: this.laneBytesPerSecond,
+      fixedSeconds: this.fixedSeconds,
+      transferSecondsPerByte: this.transfer.slope,
+      computeSecondsPerByte: this.compute.slope,
+    };
+  }
+
   save(): SavedModel {
     return {
       samples: this.samples.map((s) => [s.bytes, s.seconds, s.transferSeconds]),
