@@ -13,7 +13,6 @@ import { loadKernelModule } from '../../kernels/load-module.js';
 import { arrayFromElements, type ArrayView } from '../../src/array/array-view.js';
 import { CpuPoolDevice } from '../../src/devices/cpu-pool.js';
 import type { BatchJob, BatchTiming, Device } from '../../src/devices/device.js';
-import type { WebGpuDevice } from '../../src/devices/webgpu.js';
 import { runKernel } from '../../src/run.js';
 import type { Tile } from '../../src/tiling/tile.js';
 import { randomSource } from '../support/awkward-arrays.js';
