@@ -145,7 +145,7 @@ export async function scheduleTiles(
     device,
     model: options.models?.[index] ?? new PerfModel(),
     alive: true,
-    lanes: Array.from({ length: device.concurrency }, () => ({ busy: false, predictedFree: 0 })),
+    lanes: Array.from({ length: device.concurrency }, () => ({ busy: false, predictedFree: 0, startedAt: 0, bytes: 0 })),
     sharedQueue: device.sharedQueue === true,
     predictedQueueEnd: 0,
   }));
@@ -224,6 +224,8 @@ export async function scheduleTiles(
     const predicted = state.model.calibrated ? queuedFrom - start + state.model.predict(bytes) : null;
     const lane = state.lanes[laneIndex]!;
     lane.busy = true;
+    lane.startedAt = start;
+    lane.bytes = bytes;
     lane.predictedFree = start + (predicted ?? 0);
     if (state.sharedQueue) state.predictedQueueEnd = lane.predictedFree;
     inFlight++;
@@ -259,7 +261,18 @@ export async function scheduleTiles(
     // On a shared queue a batch's own cost is the time since the batch before it ended.
     const serviceSeconds = state.sharedQueue ? end - Math.max(start, record.lastEnd) : end - start;
     record.lastEnd = end;
-    if (state.sharedQueue) state.predictedQueueEnd = Math.max(end, ...state.lanes.filter((l) => l.busy).map((l) => l.predictedFree));
+    if (state.sharedQueue) {
+      // A queue serves in order: the batches still on it run one after another from now. Predicting
+      // from this moment, rather than from earlier predictions, keeps errors from piling up.
+      let queueEnd = end;
+      if (state.model.calibrated) {
+        for (const other of state.lanes.filter((l) => l.busy).sort((a, b) => a.startedAt - b.startedAt)) {
+          queueEnd += state.model.predict(other.bytes);
+          other.predictedFree = queueEnd;
+        }
+      }
+      state.predictedQueueEnd = queueEnd;
+    }
     const attempt = (range.retry?.attempts ?? 0) + 1;
     const batch: BatchRecord = {
       device: device.info.id,
