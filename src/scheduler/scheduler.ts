@@ -290,7 +290,10 @@ export async function scheduleTiles(
     batches.push(batch);
 
     if (results !== undefined && failure === undefined) {
-      const sample = { bytes, seconds: serviceSeconds, transferSeconds: timing.transferSeconds };
+      // A queued batch's own transfers overlap others' work like the rest of its time: scale them alike.
+      const wall = end - start;
+      const transferSeconds = wall > 0 ? (timing.transferSeconds * serviceSeconds) / wall : 0;
+      const sample = { bytes, seconds: serviceSeconds, transferSeconds };
       // Completions of one shared queue reported together (same poll of the driver) make one sample.
       const together = state.sharedQueue && record.lastSampleEnd >= 0 && end - record.lastSampleEnd < Math.max(0.001, 0.05 * (end - start));
       if (together) state.model.extendLast(sample);
