@@ -161,24 +161,37 @@ export async function scheduleTiles(
   let inFlight = 0;
   let fatal: { error: unknown } | null = null;
 
-  // Lanes with nothing to do wait for the next event (a batch ending or failing).
+  // Lanes with nothing to do wait for the next event (a batch starting, ending or failing).
   let waiters: (() => void)[] = [];
-  let waitsSinceEvent = 0;
+  const idle = new Set<string>();
+  /** Bumps whenever a batch starts or ends: "nothing happened since" is "the epoch is the same". */
+  let epoch = 0;
+  /** In this epoch lanes run even where the policy would wait: nothing else would move. */
+  let forceEpoch = -1;
+  /** Lanes that found nothing they may take, and in which epoch. */
+  const emptyHanded = new Map<string, number>();
   const liveLanes = (): number => states.reduce((sum, s) => sum + (s.alive ? s.lanes.length : 0), 0);
   const notify = (): void => {
-    waitsSinceEvent = 0;
     const woken = waiters;
     waiters = [];
+    idle.clear();
     woken.forEach((wake) => wake());
   };
-  const nextEvent = (): Promise<void> => {
-    waitsSinceEvent++;
-    if (inFlight === 0 && waitsSinceEvent >= liveLanes() && queue.remaining > 0) {
-      // Every live lane chose to wait with nothing in flight: no event will ever come.
-      fatal ??= { error: new Error(`scheduler stalled with ${queue.remaining} tiles left (policy ${policy.name}); this is a bug in tilerun`) };
+  const progress = (): void => {
+    epoch++;
+    emptyHanded.clear();
+  };
+  /**
+   * Waits for the next event. Where nothing is in flight and every other live lane waits too, no
+   * event would ever come: instead every lane is woken to run regardless of the policy's wish.
+   */
+  const nextEvent = (lane: string): Promise<void> => {
+    if (inFlight === 0 && queue.remaining > 0 && idle.size + 1 >= liveLanes()) {
+      forceEpoch = epoch;
       notify();
       return Promise.resolve();
     }
+    idle.add(lane);
     return new Promise((resolve) => waiters.push(resolve));
   };
 
@@ -229,6 +242,7 @@ export async function scheduleTiles(
     lane.predictedFree = start + (predicted ?? 0);
     if (state.sharedQueue) state.predictedQueueEnd = lane.predictedFree;
     inFlight++;
+    progress();
     if (record.active++ === 0) record.busySince = start;
     const timing: BatchTiming = { transferSeconds: 0 };
     const timeoutSeconds = Math.max(minTimeout, watchdogFactor * (predicted ?? 0));
@@ -256,6 +270,7 @@ export async function scheduleTiles(
     }
     const end = now();
     inFlight--;
+    progress();
     lane.busy = false;
     if (--record.active === 0) record.busy += end - record.busySince;
     // On a shared queue a batch's own cost is the time since the batch before it ended.
@@ -336,6 +351,7 @@ export async function scheduleTiles(
 
   async function laneLoop(deviceIndex: number, laneIndex: number): Promise<void> {
     const state = states[deviceIndex]!;
+    const id = `${deviceIndex}:${laneIndex}`;
     for (;;) {
       if (fatal !== null || !state.alive) return;
       if (queue.remaining === 0) {
@@ -343,25 +359,31 @@ export async function scheduleTiles(
           notify();
           return;
         }
-        await nextEvent();
+        await nextEvent(id);
         continue;
       }
       let decision = policy.decide(view(), deviceIndex, laneIndex);
-      if (decision.kind === 'wait' && inFlight === 0 && waitsSinceEvent + 1 >= liveLanes()) {
-        // Every other lane waits too and nothing is running: no event would ever wake them.
+      if (decision.kind === 'wait' && forceEpoch === epoch) {
         decision = { kind: 'run', count: 1, reason: `every lane chose to wait with nothing running (${decision.reason}); ran a tile here` };
       }
       if (decision.kind === 'wait') {
         records[deviceIndex]!.waits++;
         records[deviceIndex]!.lastWait = decision.reason;
-        await nextEvent();
+        await nextEvent(id);
         continue;
       }
       // A policy's arithmetic on odd models (zero or infinite rates) must not corrupt the queue.
       const count = Number.isFinite(decision.count) ? Math.max(1, Math.floor(decision.count)) : queue.remaining;
       const range = take(deviceIndex, count, decision.within);
       if (range === null) {
-        await nextEvent();
+        // Only tiles this lane may not take are left (a retry another device should run first).
+        emptyHanded.set(id, epoch);
+        if (inFlight === 0 && emptyHanded.size >= liveLanes()) {
+          fatal ??= { error: new Error(`scheduler stalled with ${queue.remaining} tiles no device may take (policy ${policy.name}); this is a bug in tilerun`) };
+          notify();
+          return;
+        }
+        await nextEvent(id);
         continue;
       }
       await runBatch(deviceIndex, laneIndex, range, decision.reason);
