@@ -21,8 +21,10 @@ export function modelKey(
 ): string {
   const others = companions.filter((other) => other !== device).map((other) => other.info.id).sort();
   const params = createHash('sha256').update(stableJson(userParams)).digest('hex').slice(0, 12);
+  // Kernel modules are told apart by their file: two modules may share a name, or take a built-in's.
+  const moduleFile = (job.kernel as { moduleFile?: string }).moduleFile;
   return [
-    job.kernel.name,
+    moduleFile === undefined ? job.kernel.name : `${job.kernel.name}@${moduleFile}`,
     `params:${params}`,
     `${job.view.dtype}x${job.view.channels}`,
     `tile:${grid.tileHeight}x${grid.tileWidth}+${job.halo}`,

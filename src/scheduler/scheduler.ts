@@ -143,7 +143,7 @@ export async function scheduleTiles(
   const states: DeviceState[] = devices.map((device, index) => ({
     index,
     device,
-    model: options.models?.[index] ?? new PerfModel(),
+    model: Object.assign(options.models?.[index] ?? new PerfModel(), { lanes: device.sharedQueue === true ? 1 : device.concurrency }),
     alive: true,
     lanes: Array.from({ length: device.concurrency }, () => ({ busy: false, predictedFree: 0, startedAt: 0, bytes: 0 })),
     sharedQueue: device.sharedQueue === true,
@@ -170,6 +170,38 @@ export async function scheduleTiles(
   let forceEpoch = -1;
   /** Lanes that found nothing they may take, and in which epoch. */
   const emptyHanded = new Map<string, number>();
+  /**
+   * Tile ranges handed out and not yet settled. At the end of a run a range can run twice: an
+   * idle lane starts a backup of a straggler (a batch far past its prediction: a preempted thread,
+   * a 5x outlier), the first result wins and the other is discarded (MapReduce's backup tasks).
+   */
+  interface Flight {
+    range: TileRange & { retry?: RetryRange };
+    device: number;
+    start: number;
+    /** Predicted duration, or null while uncalibrated. */
+    predicted: number | null;
+    bytes: number;
+    runs: number;
+    backedUp: boolean;
+    done: boolean;
+  }
+  const flights = new Set<Flight>();
+  let returned = false;
+  /** One timer that wakes idle lanes when a batch in flight becomes a straggler (no event may come before). */
+  let wakeTimer: { at: number; cancel: () => void } | null = null;
+  const wakeAt = (at: number): void => {
+    if (wakeTimer && wakeTimer.at <= at) return;
+    wakeTimer?.cancel();
+    const timer = clock.timer(Math.max(0, at - now()) + 1e-6);
+    wakeTimer = { at, cancel: timer.cancel };
+    void timer.promise.then(() => {
+      wakeTimer = null;
+      notify();
+    });
+  };
+  let allDone: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (allDone = resolve));
   const liveLanes = (): number => states.reduce((sum, s) => sum + (s.alive ? s.lanes.length : 0), 0);
   const notify = (): void => {
     const woken = waiters;
@@ -211,10 +243,11 @@ export async function scheduleTiles(
     states.some((s) => s.alive && s.index !== deviceIndex && !range.failedOn.has(s.index));
 
   const take = (deviceIndex: number, count: number, within?: { from: number; to: number }): (TileRange & { retry?: RetryRange }) | null => {
-    const retryFirst = queue.takeRetry(deviceIndex, count, false);
+    const retryFirst = queue.takeRetry(deviceIndex, count);
     if (retryFirst) return retryFirst;
-    const onlyHope = queue.retries.find((range) => !othersCanTry(range, deviceIndex));
-    if (onlyHope) return queue.takeRetry(deviceIndex, count, true);
+    // A range every other live device has failed: this device is its only hope.
+    const onlyHope = queue.takeRetry(deviceIndex, count, (range) => !othersCanTry(range, deviceIndex));
+    if (onlyHope) return onlyHope;
     return within ? queue.takeFresh(count, within.from, within.to) : queue.takeFresh(count);
   };
 
@@ -225,7 +258,13 @@ export async function scheduleTiles(
     records[deviceIndex]!.retired = why;
   };
 
-  async function runBatch(deviceIndex: number, laneIndex: number, range: TileRange & { retry?: RetryRange }, reason: string): Promise<void> {
+  async function runBatch(
+    deviceIndex: number,
+    laneIndex: number,
+    range: TileRange & { retry?: RetryRange },
+    reason: string,
+    backupOf?: Flight,
+  ): Promise<void> {
     const state = states[deviceIndex]!;
     const record = records[deviceIndex]!;
     const device = state.device;
@@ -244,6 +283,9 @@ export async function scheduleTiles(
     inFlight++;
     progress();
     if (record.active++ === 0) record.busySince = start;
+    const flight: Flight = backupOf ?? { range, device: deviceIndex, start, predicted, bytes, runs: 0, backedUp: false, done: false };
+    flight.runs++;
+    flights.add(flight);
     const timing: BatchTiming = { transferSeconds: 0 };
     const timeoutSeconds = Math.max(minTimeout, watchdogFactor * (predicted ?? 0));
     const watchdog = clock.timer(timeoutSeconds);
@@ -257,7 +299,7 @@ export async function scheduleTiles(
         running,
         watchdog.promise.then(() => {
           timedOut = true;
-          throw new DeviceError(`${device.info.id} did not finish tiles ${range.first}..${range.first + range.count - 1} within ${timeoutSeconds.toFixed(0)} s`);
+          throw new DeviceError(`${device.info.id} did not finish tiles ${range.first}..${range.first + range.count - 1} within ${timeoutSeconds < 10 ? timeoutSeconds.toFixed(1) : timeoutSeconds.toFixed(0)} s`);
         }),
       ]);
       if (results.length !== tiles.length) {
@@ -268,6 +310,8 @@ export async function scheduleTiles(
     } finally {
       watchdog.cancel();
     }
+    // The run has returned (this was the losing run of a backed-up straggler): record nothing.
+    if (returned) return;
     const end = now();
     inFlight--;
     progress();
@@ -288,6 +332,7 @@ export async function scheduleTiles(
       }
       state.predictedQueueEnd = queueEnd;
     }
+    flight.runs--;
     const attempt = (range.retry?.attempts ?? 0) + 1;
     const batch: BatchRecord = {
       device: device.info.id,
@@ -303,6 +348,24 @@ export async function scheduleTiles(
       attempt,
     };
     batches.push(batch);
+    if (backupOf) batch.reason = `backup of a straggler on ${states[backupOf.device]!.device.info.id}: ${reason}`;
+
+    if (flight.done) {
+      // The other run of this range won: this one's results (or failure) change nothing.
+      batch.reason = `${batch.reason} (lost the race: the other run finished first)`;
+      if (flight.runs === 0) flights.delete(flight);
+      notify();
+      return;
+    }
+    if (failure !== undefined && flight.runs > 0) {
+      // The other run of this range may still succeed: wait for it before running the tiles again.
+      batch.error = messageOf(failure);
+      faults.push({ device: device.info.id, firstTile: range.first, tileCount: range.count, attempt, message: batch.error, at: end, action: 'ignored: another run of these tiles is still going' });
+      notify();
+      return;
+    }
+    flight.done = true;
+    if (flight.runs === 0) flights.delete(flight);
 
     if (results !== undefined && failure === undefined) {
       // A queued batch's own transfers overlap others' work like the rest of its time: scale them alike.
@@ -322,6 +385,7 @@ export async function scheduleTiles(
       tilesDone += range.count;
       bytesDone += bytes;
       options.onProgress?.(tilesDone, grid.count, bytesDone);
+      if (tilesDone === grid.count) allDone();
       notify();
       return;
     }
@@ -332,7 +396,7 @@ export async function scheduleTiles(
     const retry = queue.fail(range, deviceIndex, failure, range.retry);
     const lost = device.lostReason?.() ?? null;
     if (lost !== null) retire(deviceIndex, `lost: ${lost}`);
-    else if (timedOut) retire(deviceIndex, `a batch hung for ${timeoutSeconds.toFixed(0)} s`);
+    else if (timedOut) retire(deviceIndex, `a batch hung for ${timeoutSeconds < 10 ? timeoutSeconds.toFixed(1) : timeoutSeconds.toFixed(0)} s`);
     else if (record.consecutiveFailures >= RETIRE_AFTER_FAILURES) retire(deviceIndex, `${record.consecutiveFailures} batches in a row failed`);
     const anyAlive = states.some((s) => s.alive);
     let action: string;
@@ -349,20 +413,81 @@ export async function scheduleTiles(
     notify();
   }
 
+  /**
+   * A batch worth running again here: no tiles are left to hand out, it has run more than twice
+   * its predicted time (and at least a steady batch's), nobody backs it up yet, and this lane's
+   * own model says it would finish it before the straggler's elapsed time again.
+   */
+  const stragglerFor = (deviceIndex: number, laneIndex: number): Flight | null => {
+    const t = now();
+    const target = view().targetBatchSeconds;
+    /** When an idle lane of device d would finish `bytes` started now, or null if it cannot tell. */
+    const finishOn = (d: number, bytes: number): number | null => {
+      const other = states[d]!;
+      if (!other.alive || !other.model.calibrated) return null;
+      return (other.sharedQueue ? Math.max(t, other.predictedQueueEnd) : t) + other.model.predict(bytes);
+    };
+    const mine = (flight: Flight): number | null => (flight.device === deviceIndex && states[deviceIndex]!.sharedQueue ? null : finishOn(deviceIndex, flight.bytes));
+    let worst: Flight | null = null;
+    let nextEligible = Number.POSITIVE_INFINITY;
+    for (const flight of flights) {
+      if (flight.done || flight.backedUp || flight.predicted === null) continue;
+      const eligibleAt = flight.start + Math.max(2 * flight.predicted, target);
+      if (t < eligibleAt) {
+        nextEligible = Math.min(nextEligible, eligibleAt);
+        continue;
+      }
+      const here = mine(flight);
+      if (here === null || here - t >= t - flight.start) continue;
+      // Leave it to an idle lane of another device that would finish it sooner (it is woken below).
+      const better = states.some(
+        (other) =>
+          other.index !== deviceIndex &&
+          other.lanes.some((lane) => !lane.busy) &&
+          !(other.index === flight.device && other.sharedQueue) &&
+          (finishOn(other.index, flight.bytes) ?? Number.POSITIVE_INFINITY) < here,
+      );
+      if (better) {
+        queueMicrotask(notify);
+        continue;
+      }
+      if (!worst || flight.start < worst.start) worst = flight;
+    }
+    if (worst) worst.backedUp = true;
+    else if (Number.isFinite(nextEligible)) wakeAt(nextEligible);
+    void laneIndex;
+    return worst;
+  };
+
   async function laneLoop(deviceIndex: number, laneIndex: number): Promise<void> {
     const state = states[deviceIndex]!;
     const id = `${deviceIndex}:${laneIndex}`;
     for (;;) {
-      if (fatal !== null || !state.alive) return;
+      if (fatal !== null || !state.alive || tilesDone === grid.count) return;
       if (queue.remaining === 0) {
         if (inFlight === 0) {
           notify();
           return;
         }
+        const straggler = stragglerFor(deviceIndex, laneIndex);
+        if (straggler) {
+          await runBatch(deviceIndex, laneIndex, straggler.range, `its run is ${(now() - straggler.start).toFixed(3)} s old, predicted ${straggler.predicted!.toFixed(3)} s`, straggler);
+          continue;
+        }
         await nextEvent(id);
         continue;
       }
       let decision = policy.decide(view(), deviceIndex, laneIndex);
+      if (decision.kind === 'wait') {
+        // Failed tiles go first to a device that has not failed them, whatever the balance says.
+        const retry = queue.retries.find((range) => !range.failedOn.has(deviceIndex));
+        if (retry) {
+          // About one steady batch of this lane's work, never the whole of a fast device's batch.
+          const rate = state.model.calibrated ? state.model.laneBytesPerSecond : null;
+          const batchTiles = rate !== null && Number.isFinite(rate) ? Math.max(1, Math.round((view().targetBatchSeconds * rate) / view().bytesPerTile)) : retry.count;
+          decision = { kind: 'run', count: Math.min(retry.count, batchTiles), reason: `retry: tiles ${retry.first}..${retry.first + retry.count - 1} failed on another device` };
+        }
+      }
       if (decision.kind === 'wait' && forceEpoch === epoch) {
         decision = { kind: 'run', count: 1, reason: `every lane chose to wait with nothing running (${decision.reason}); ran a tile here` };
       }
@@ -373,7 +498,7 @@ export async function scheduleTiles(
         continue;
       }
       // A policy's arithmetic on odd models (zero or infinite rates) must not corrupt the queue.
-      const count = Number.isFinite(decision.count) ? Math.max(1, Math.floor(decision.count)) : queue.remaining;
+      const count = Number.isFinite(decision.count) ? Math.max(1, Math.floor(decision.count)) : 1;
       const range = take(deviceIndex, count, decision.within);
       if (range === null) {
         // Only tiles this lane may not take are left (a retry another device should run first).
@@ -392,19 +517,15 @@ export async function scheduleTiles(
 
   const lanes: Promise<void>[] = [];
   states.forEach((state) => state.lanes.forEach((_, l) => lanes.push(laneLoop(state.index, l))));
-  await Promise.all(lanes);
-  const failed = fatal as { error: unknown } | null;
-  if (failed !== null) throw failed.error instanceof Error ? Object.assign(failed.error, { faults }) : new ScheduleFailure(failed.error, faults);
-  if (queue.remaining > 0) throw new DeviceError(`no device could run the remaining ${queue.remaining} tiles`);
-
-  const end = now();
-  return {
-    partials,
-    seconds: end,
-    batches,
-    faults,
-    policy: policy.name,
-    devices: states.map((state, d) => {
+  // Done when every lane has stopped, or when every tile has a result: a straggler whose backup
+  // won may still be running, and its result will be discarded.
+  if (grid.count === 0) allDone();
+  await Promise.race([Promise.all(lanes), finished]);
+  returned = true;
+  (wakeTimer as { cancel: () => void } | null)?.cancel();
+  notify();
+  const deviceRecords = (end: number): DeviceRecord[] =>
+    states.map((state, d) => {
       const record = records[d]!;
       const busySeconds = record.busy + (record.active > 0 ? end - record.busySince : 0);
       return {
@@ -424,6 +545,15 @@ export async function scheduleTiles(
         lastWaitReason: record.lastWait,
         model: state.model,
       };
-    }),
-  };
+    });
+
+  const end = now();
+  const failed = fatal as { error: unknown } | null;
+  if (failed !== null) {
+    // What ran before the failure travels with the error, for --trace and --explain of a failed run.
+    const partial: Omit<ScheduleResult, 'partials'> = { seconds: end, batches, faults, policy: policy.name, devices: deviceRecords(end) };
+    throw failed.error instanceof Error ? Object.assign(failed.error, { faults, scheduled: partial }) : Object.assign(new ScheduleFailure(failed.error, faults), { scheduled: partial });
+  }
+  if (queue.remaining > 0) throw new DeviceError(`no device could run the remaining ${queue.remaining} tiles`);
+  return { partials, seconds: end, batches, faults, policy: policy.name, devices: deviceRecords(end) };
 }

@@ -6,9 +6,9 @@ import { ModelStore } from '../../src/scheduler/model-store.js';
 import { PerfModel } from '../../src/scheduler/perf-model.js';
 import { scheduleTiles } from '../../src/scheduler/scheduler.js';
 import { VirtualClock } from '../../src/scheduler/simulate/virtual-clock.js';
-import { cachedModel, smallJob, VDevice } from './support.js';
+import { cachedModel, smallJob, VDevice } from '../support/virtual-devices.js';
 
-describe('review: PerfModel inputs that are not finite', () => {
+describe('PerfModel inputs that are not finite', () => {
   it('observe() with a NaN transferSeconds must not poison the model (predict stays finite)', () => {
     const model = new PerfModel();
     for (const bytes of [1e6, 4e6, 2e6, 8e6]) model.observe({ bytes, seconds: 0.001 + bytes * 1e-9, transferSeconds: 0 });
@@ -25,9 +25,9 @@ describe('review: PerfModel inputs that are not finite', () => {
   });
 });
 
-describe('review: the model store accepts samples a live model would reject', () => {
+describe('the model store accepts samples a live model would reject', () => {
   it('a cached model whose samples took 0 s (or negative bytes) is rejected on load, as observe() would reject them', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tilerun-review-'));
+    const dir = mkdtempSync(join(tmpdir(), 'tilerun-models-'));
     const store = new ModelStore(dir);
     writeFileSync(
       store.file,

@@ -28,7 +28,7 @@ const lane = fc.record({
   bytesPerSecond: fc.double({ min: 1, max: 1e10, noNaN: true }),
 });
 
-describe('review: balancedFinish against brute-force bisection', () => {
+describe('balancedFinish against brute-force bisection', () => {
   it('matches bisection and the shares sum to the bytes', () => {
     fc.assert(
       fc.property(fc.array(lane, { minLength: 1, maxLength: 8 }), fc.double({ min: 1, max: 1e11, noNaN: true }), (lanes, bytes) => {
@@ -62,7 +62,7 @@ function view(models: PerfModel[], lanes: number[], remaining: number, busyUntil
   return { now: 0, queue, devices, bytesPerTile: 4096, totalTiles: remaining, totalLanes: lanes.reduce((a, b) => a + b, 0), targetBatchSeconds: 0.05, probeBytes: 1 << 20 };
 }
 
-describe('review: dmda batch sizes', () => {
+describe('dmda batch sizes', () => {
   it('a run decision always has an integer count in [1, remaining] (calibrated models, any speeds)', () => {
     fc.assert(
       fc.property(

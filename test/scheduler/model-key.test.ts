@@ -7,7 +7,7 @@ import { makeTileGrid } from '../../src/tiling/tile-grid.js';
 
 const device = { info: { id: 'cpu', description: 'CPU worker pool, 2 threads' }, concurrency: 2 } as unknown as Device;
 
-describe('review: model keys', () => {
+describe('model keys', () => {
   it('two different kernel modules that happen to share a name get different keys (their costs are unrelated)', () => {
     const view = allocateArray('u8', 64, 64, 1);
     const grid = makeTileGrid(64, 64, 16);

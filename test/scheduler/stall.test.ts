@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { scheduleTiles } from '../../src/scheduler/scheduler.js';
 import { VirtualClock } from '../../src/scheduler/simulate/virtual-clock.js';
-import { cachedModel, smallJob, VDevice } from './support.js';
+import { cachedModel, smallJob, VDevice } from '../support/virtual-devices.js';
 
-describe('review: stall guard misfires when only a slow device may take a retry', () => {
+describe('stall guard misfires when only a slow device may take a retry', () => {
   it('a fast device that fails the last batch once: the slow device (which parked) must run the retry, not a "stalled" error', async () => {
     const clock = new VirtualClock();
     const { job, grid, tileBytes } = smallJob();

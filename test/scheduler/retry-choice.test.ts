@@ -4,7 +4,7 @@ import { GreedyPolicy } from '../../src/scheduler/greedy-policy.js';
 import { scheduleTiles } from '../../src/scheduler/scheduler.js';
 import { VirtualClock } from '../../src/scheduler/simulate/virtual-clock.js';
 import type { Tile } from '../../src/tiling/tile.js';
-import { smallJob } from './support.js';
+import { smallJob } from '../support/virtual-devices.js';
 
 /** A device whose every batch follows a script: how long it takes and whether it fails. */
 class ScriptDevice implements Device {
@@ -39,7 +39,7 @@ class ScriptDevice implements Device {
   async close(): Promise<void> {}
 }
 
-describe('review: a device that is the only hope for one retry takes a different retry', () => {
+describe('a device that is the only hope for one retry takes a different retry', () => {
   const setup = () => {
     const clock = new VirtualClock();
     const { job, grid } = smallJob(8, 2); // 16 tiles
@@ -60,7 +60,6 @@ describe('review: a device that is the only hope for one retry takes a different
     const { clock, job, grid, a, b } = setup();
     const result = await clock.run(scheduleTiles([a, b], job, grid, { clock, policy: new GreedyPolicy(1) }));
     const onA = result.batches.filter((x) => x.device === 'A').map((x) => `${x.firstTile}:${x.error ?? 'ok'}`);
-    // Today: ['0:A cannot run tile 0', '1:transient on A', '0:A cannot run tile 0'] and A is retired (3 in a row).
     expect(onA.slice(0, 3)).toEqual(['0:A cannot run tile 0', '1:transient on A', '1:ok']);
     expect(result.devices[0]!.retired).toBeNull();
   });

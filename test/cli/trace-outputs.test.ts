@@ -16,7 +16,7 @@ function tilerun(...args: string[]): { code: number; stdout: string; stderr: str
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('review: --trace next to other outputs', () => {
+describe('--trace next to other outputs', () => {
   let npy: string;
   beforeAll(() => {
     npy = join(dir.path, 'image.npy');
@@ -27,7 +27,6 @@ describe('review: --trace next to other outputs', () => {
     const out = join(dir.path, 'r.json');
     const { code, stdout } = tilerun('run', 'tile-stats', npy, '--devices', 'cpu', '--threads', '2', '--tile', '16', '--out', out, '--trace', out);
     const written = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
-    // Today: exit 0, "wrote r.json" then "wrote trace r.json", and r.json holds only traceEvents.
     expect({ code, isTrace: 'traceEvents' in written, said: /wrote trace/.test(stdout) }).toEqual({ code: 2, isTrace: false, said: false });
   });
 

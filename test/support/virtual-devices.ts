@@ -41,7 +41,7 @@ export class VDevice implements Device {
   async close(): Promise<void> {}
 }
 
-export const fakeKernel = { name: 'review-fake', kind: 'reduction' } as unknown as AnyKernel;
+export const fakeKernel = { name: 'virtual-fake', kind: 'reduction' } as unknown as AnyKernel;
 
 /** 16x16 u8 array in 2x2 tiles: 64 tiles of 4 bytes. */
 export function smallJob(size = 16, tile = 2): { job: BatchJob; grid: ReturnType<typeof makeTileGrid>; tileBytes: number } {
