@@ -18,6 +18,12 @@ interface ModelFile {
   models: Record<string, SavedModel>;
 }
 
+/**
+ * Models kept: the most recently updated. Every run reads and rewrites the file, so it must stay
+ * small (a model is about 1 KiB) however many different jobs a user runs.
+ */
+export const MAX_MODELS = 200;
+
 /** A lock older than this belongs to a process that died holding it. */
 const STALE_LOCK_MS = 10_000;
 const LOCK_WAIT_MS = 2_000;
@@ -81,6 +87,11 @@ export class ModelStore {
       const { models } = this.load();
       for (const key of discard) models.delete(key);
       for (const [key, model] of updates) models.set(key, model);
+      if (models.size > MAX_MODELS) {
+        const newest = [...models.entries()].sort((a, b) => (a[1].updated < b[1].updated ? 1 : a[1].updated > b[1].updated ? -1 : 0)).slice(0, MAX_MODELS);
+        models.clear();
+        for (const [key, model] of newest) models.set(key, model);
+      }
       const file: ModelFile = { version: MODEL_FILE_VERSION, models: Object.fromEntries(models) };
       const temporary = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       try {
@@ -143,6 +154,7 @@ function isSavedModel(value: unknown): value is SavedModel {
         isUsableSample({ bytes: s[0], seconds: s[1], transferSeconds: s[2] }) &&
         s[2] >= 0,
     ) &&
-    typeof model.observed === 'number'
+    typeof model.observed === 'number' &&
+    typeof model.updated === 'string'
   );
 }
