@@ -6,14 +6,14 @@ import { CpuPoolDevice } from './devices/cpu-pool.js';
 import { InProcessCpuDevice } from './devices/in-process.js';
 import type { BatchJob, Device } from './devices/device.js';
 import { openDevices, type DeviceSelection } from './devices/select.js';
-import { UsageError } from './errors.js';
+import { DeviceError, UsageError } from './errors.js';
 import { planPass } from './tiling/plan-pass.js';
 export { checkOutputShape } from './array/output-shape.js';
 import { modelKey } from './scheduler/model-key.js';
 import { ModelStore } from './scheduler/model-store.js';
 import { PerfModel, type SavedModel } from './scheduler/perf-model.js';
 import type { SchedulingPolicy } from './scheduler/policy.js';
-import { scheduleTiles, type BatchRecord, type DeviceRecord, type FaultRecord } from './scheduler/scheduler.js';
+import { scheduleTiles, type BatchRecord, type DeviceRecord, type FaultRecord, type ScheduleResult } from './scheduler/scheduler.js';
 import { stitchPartials } from './stitch/stitch.js';
 import { makeTileGrid, type TileGrid } from './tiling/tile-grid.js';
 
@@ -82,13 +82,18 @@ export interface RunResult<Params = unknown, Partial = unknown> {
   notes: string[];
 }
 
-/** Names a user kernel's file in its errors, so a failure points at the module that caused it. */
+/**
+ * Names a user kernel's file in its errors, so a failure points at the module that caused it. An
+ * error thrown by a module's own code is the user's to fix, not a bug in tilerun: it becomes a
+ * UsageError (exit code 2, no tilerun stack), keeping what the run recorded.
+ */
 export function blameModule(kernel: AnyKernel, error: unknown): unknown {
   const file = (kernel as { moduleFile?: string }).moduleFile;
-  if (file !== undefined && error instanceof Error && !error.message.includes(file)) {
-    error.message = `kernel module ${file}: ${error.message}`;
-  }
-  return error;
+  if (file === undefined || !(error instanceof Error)) return error;
+  if (!error.message.includes(file)) error.message = `kernel module ${file}: ${error.message}`;
+  if (error instanceof UsageError || error instanceof DeviceError) return error;
+  const { faults, schedule } = error as { faults?: unknown; schedule?: unknown };
+  return Object.assign(new UsageError(error.message, { cause: error }), faults === undefined ? {} : { faults }, schedule === undefined ? {} : { schedule });
 }
 
 /**
@@ -183,7 +188,7 @@ export async function runKernel<Params, Partial>(
         if ((job.kernel as { moduleFile?: string }).moduleFile !== undefined && error instanceof Error) throw new UsageError(error.message);
         throw error;
       }
-      const keys = passDevices.map((device) => modelKey(job, grid, device, keyParams));
+      const keys = passDevices.map((device) => modelKey(job, grid, device, keyParams, passDevices));
       const saved = storedModels();
       const models = keys.map((key) => {
         const model = options.recalibrate ? undefined : saved.get(key);
@@ -201,6 +206,22 @@ export async function runKernel<Params, Partial>(
       };
       const onProgress = options.onProgress;
       const passStart = (performance.now() - started) / 1000;
+      const record = (scheduled: Omit<ScheduleResult, 'partials'>): void => {
+        schedule.push({
+          pass: passNumber,
+          kernel: job.kernel.name,
+          tiles: grid.count,
+          tileHeight: grid.tileHeight,
+          tileWidth: grid.tileWidth,
+          start: passStart,
+          seconds: scheduled.seconds,
+          policy: scheduled.policy,
+          devices: scheduled.devices,
+          batches: scheduled.batches,
+          faults: scheduled.faults,
+          models: passDevices.map((device, i) => ({ device: device.info.id, key: keys[i]!, fromCache: models[i]!.fromCache })),
+        });
+      };
       let scheduled;
       try {
         scheduled = await scheduleTiles(passDevices, job, grid, {
@@ -208,25 +229,18 @@ export async function runKernel<Params, Partial>(
           models,
           ...(onProgress ? { onProgress: (done: number, total: number, bytes: number) => onProgress(done, total, bytes, passNumber) } : {}),
         });
+      } catch (error) {
+        // A failed pass is still recorded: the CLI writes the trace and explanation it was asked for.
+        const partial = (error as { scheduled?: Omit<ScheduleResult, 'partials'> }).scheduled;
+        if (partial) record(partial);
+        if (error instanceof Error) Object.assign(error, { schedule });
+        throw error;
       } finally {
         saveModels();
       }
       devicesRecord = scheduled.devices;
       batches = scheduled.batches;
-      schedule.push({
-        pass: passNumber,
-        kernel: job.kernel.name,
-        tiles: grid.count,
-        tileHeight: grid.tileHeight,
-        tileWidth: grid.tileWidth,
-        start: passStart,
-        seconds: scheduled.seconds,
-        policy: scheduled.policy,
-        devices: scheduled.devices,
-        batches: scheduled.batches,
-        faults: scheduled.faults,
-        models: passDevices.map((device, i) => ({ device: device.info.id, key: keys[i]!, fromCache: models[i]!.fromCache })),
-      });
+      record(scheduled);
       for (const record of scheduled.devices) {
         if (record.retired) opened.notes.push(`${record.id} stopped taking work in pass ${passNumber} (${record.retired}); its tiles ran on the other devices`);
       }

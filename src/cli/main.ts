@@ -11,7 +11,7 @@ import { formatKernels, kernelsJson } from './kernels-command.js';
 import { planCommand } from './plan-command.js';
 import { runCommand, type RunFlags } from './run-command.js';
 import { parsePositiveInteger } from './options.js';
-import { checkOutputPath } from './output-path.js';
+import { checkDistinctPaths, checkOutputPath } from './output-path.js';
 import { addScheduleOptions, reportSchedule } from './schedule-flags.js';
 import { emitStats, parseStatsFlags, runStats, type StatsFlags } from './stats-command.js';
 
@@ -55,10 +55,11 @@ export function buildProgram(): Command {
       .argument('<file>', 'input file'),
   ).action(async (file: string, flags: StatsFlags) => {
     const options = await parseStatsFlags(flags);
+    checkDistinctPaths(file, { '--out': options.out?.path, '--trace': options.schedule.trace });
     const view = await readInput(file);
     const { document, result } = await runStats(view, file, options);
     await emitStats(document, options);
-    await reportSchedule(result, options.schedule, `tilerun stats ${file}`, options.json);
+    await reportSchedule(result.schedule, options.schedule, `tilerun stats ${file}`, options.json);
   });
 
   statsOptions(
@@ -69,11 +70,12 @@ export function buildProgram(): Command {
   ).action(async (flags: StatsFlags & { save?: string }) => {
     const options = await parseStatsFlags({ ...flags, tile: flags.tile ?? '256' });
     if (flags.save !== undefined) await checkOutputPath('--save', flags.save, ['.npy']);
+    checkDistinctPaths(undefined, { '--save': flags.save, '--out': options.out?.path, '--trace': options.schedule.trace });
     const view = demoSample();
     if (flags.save !== undefined) await writeFileAtomic(flags.save, encodeNpy(view));
     const { document, result } = await runStats(view, 'demo sample', options);
     await emitStats(document, options);
-    await reportSchedule(result, options.schedule, 'tilerun demo', options.json);
+    await reportSchedule(result.schedule, options.schedule, 'tilerun demo', options.json);
   });
 
   program

@@ -10,9 +10,9 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
 import { readInput } from '../io/read-input.js';
 import { ARRAY_EXTENSIONS, checkArrayFormat, writeArray } from '../io/write-array.js';
-import { checkOutputPath } from './output-path.js';
+import { checkDistinctPaths, checkOutputPath } from './output-path.js';
 import { parsePositiveInteger } from './options.js';
-import { parseScheduleFlags, reportSchedule, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
+import { parseScheduleFlags, reportingFailures, reportSchedule, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
 import { blameModule, checkOutputShape, runKernel, type RunResult } from '../run.js';
 import { formatBytes } from './format.js';
 import { terminalProgress } from './progress.js';
@@ -80,6 +80,7 @@ export async function parseRunArguments(first: string, second: string | undefine
     await checkOutputPath('--out', flags.out, kernel.kind === 'map' ? ARRAY_EXTENSIONS : ['.json']);
     options.out = flags.out;
   }
+  checkDistinctPaths(input, { '--out': options.out, '--trace': options.schedule.trace });
   return options;
 }
 
@@ -156,14 +157,20 @@ export async function runCommand(first: string, second: string | undefined, flag
   }
   const progress = terminalProgress(!options.json);
   let result: RunResult;
+  const title = `tilerun run ${options.kernelArgument} ${options.input}`;
   try {
-    result = await runKernel(options.kernel, view, options.params, {
-      selection: options.selection,
-      ...(options.tile === undefined ? {} : { tile: options.tile }),
-      ...(options.threads === undefined ? {} : { threads: options.threads }),
-      onProgress: progress.update,
-      recalibrate: options.schedule.recalibrate,
-    });
+    result = await reportingFailures(
+      () =>
+        runKernel(options.kernel, view, options.params, {
+          selection: options.selection,
+          ...(options.tile === undefined ? {} : { tile: options.tile }),
+          ...(options.threads === undefined ? {} : { threads: options.threads }),
+          onProgress: progress.update,
+          recalibrate: options.schedule.recalibrate,
+        }),
+      options.schedule,
+      title,
+    );
   } finally {
     progress.done();
   }
@@ -172,10 +179,9 @@ export async function runCommand(first: string, second: string | undefined, flag
     if (result.kind === 'map') await writeArray(options.out, result.output!);
     else await writeFileAtomic(options.out, toJson(document) + '\n');
   }
-  const title = `tilerun run ${options.kernelArgument} ${options.input}`;
   if (options.json) {
     process.stdout.write(toJson(document) + '\n');
-    await reportSchedule(result, options.schedule, title, true);
+    await reportSchedule(result.schedule, options.schedule, title, true);
     return;
   }
   const { array } = result;
@@ -202,5 +208,5 @@ export async function runCommand(first: string, second: string | undefined, flag
   }
   if (options.out !== undefined) lines.push(`wrote ${options.out}`);
   process.stdout.write(lines.join('\n') + '\n');
-  await reportSchedule(result, options.schedule, title, false);
+  await reportSchedule(result.schedule, options.schedule, title, false);
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { RunResult } from '../run.js';
+import type { PassRecord } from '../run.js';
 import { explainSchedule } from '../scheduler/explain.js';
 import { chromeTrace } from '../scheduler/trace.js';
 import { checkOutputPath } from './output-path.js';
@@ -39,10 +39,26 @@ export async function parseScheduleFlags(flags: ScheduleFlags): Promise<Schedule
  * Writes the trace and prints the explanation a run was asked for. With --json, stdout is for
  * the result alone, so the explanation goes to stderr.
  */
-export async function reportSchedule(result: RunResult, choices: ScheduleChoices, title: string, json: boolean): Promise<void> {
+export async function reportSchedule(schedule: readonly PassRecord[], choices: ScheduleChoices, title: string, json: boolean): Promise<void> {
   if (choices.trace !== undefined) {
-    await writeFileAtomic(choices.trace, JSON.stringify(chromeTrace(result.schedule, title)) + '\n');
+    await writeFileAtomic(choices.trace, JSON.stringify(chromeTrace(schedule, title)) + '\n');
     (json ? process.stderr : process.stdout).write(`wrote trace ${choices.trace}\n`);
   }
-  if (choices.explain) (json ? process.stderr : process.stdout).write(explainSchedule(result.schedule) + '\n');
+  if (choices.explain) (json ? process.stderr : process.stdout).write(explainSchedule(schedule) + '\n');
+}
+
+/**
+ * Runs `work`; if it fails after scheduling began, writes the trace and explanation of what ran
+ * (to stderr: the run's output is its error), then rethrows.
+ */
+export async function reportingFailures<T>(work: () => Promise<T>, choices: ScheduleChoices, title: string): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const schedule = (error as { schedule?: PassRecord[] }).schedule;
+    if (schedule && schedule.length > 0 && (choices.trace !== undefined || choices.explain)) {
+      await reportSchedule(schedule, choices, `${title} (failed)`, true).catch(() => undefined);
+    }
+    throw error;
+  }
 }

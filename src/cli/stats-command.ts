@@ -7,7 +7,7 @@ import { parseDeviceSelection, type DeviceSelection } from '../devices/select.js
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
 import { runKernel, type RunResult } from '../run.js';
-import { parseScheduleFlags, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
+import { parseScheduleFlags, reportingFailures, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
 import { parseNonNegativeInteger, parsePositiveInteger } from './options.js';
 import { checkOutputPath } from './output-path.js';
 import { terminalProgress } from './progress.js';
@@ -65,13 +65,18 @@ export async function runStats(
   const params: TileStatsParams = { bins: options.bins ?? defaults.bins, range: options.range ?? null };
   const progress = terminalProgress(!options.json);
   try {
-    const result = await runKernel<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), view, params, {
-      selection: options.selection,
-      ...(options.tile === undefined ? {} : { tile: options.tile }),
-      ...(options.threads === undefined ? {} : { threads: options.threads }),
-      onProgress: progress.update,
-      recalibrate: options.schedule.recalibrate,
-    });
+    const result = await reportingFailures(
+      () =>
+        runKernel<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), view, params, {
+          selection: options.selection,
+          ...(options.tile === undefined ? {} : { tile: options.tile }),
+          ...(options.threads === undefined ? {} : { threads: options.threads }),
+          onProgress: progress.update,
+          recalibrate: options.schedule.recalibrate,
+        }),
+      options.schedule,
+      `tilerun stats ${inputName}`,
+    );
     return { document: tileStatsDocument(result, inputName), result };
   } finally {
     progress.done();

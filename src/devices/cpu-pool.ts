@@ -31,6 +31,8 @@ export class CpuPoolDevice implements Device {
   readonly concurrency: number;
   readonly maxBandBytes = Number.POSITIVE_INFINITY;
   private readonly pool: Piscina;
+  /** Kernels every thread has loaded (a thread that dies is replaced by one that loads on first use). */
+  private readonly warmed = new Set<string>();
 
   constructor(options: CpuPoolOptions = {}) {
     const threads = options.threads ?? availableParallelism();
@@ -65,7 +67,10 @@ export class CpuPoolDevice implements Device {
    * that fails to load fails before any tile, and no batch's timing includes a thread's start-up.
    */
   async prepare(job: BatchJob): Promise<void> {
+    const key = JSON.stringify(kernelRef(job.kernel));
+    if (this.warmed.has(key)) return;
     await Promise.all(Array.from({ length: this.concurrency }, () => this.run(job, [])));
+    this.warmed.add(key);
   }
 
   /** Transfer time here is the task's messaging: its round trip less the kernel's own time in the worker. */

@@ -3,6 +3,8 @@ import type { Decision, SchedulerView, SchedulingPolicy } from './policy.js';
 
 /** Calibrated batches stay at least this many times their fixed cost, so it is at most 1/(1+k) of their time. */
 const AMORTISE = 19;
+/** Steady batches are at most this many times the target batch time. */
+const MAX_TARGETS = 4;
 /** Tail batches stay at least this many times their fixed cost. */
 const TAIL_AMORTISE = 3;
 
@@ -30,7 +32,9 @@ export class DmdaPolicy implements SchedulingPolicy {
     const { now, queue, devices, bytesPerTile } = view;
     const self = devices[deviceIndex]!;
     const remainingTiles = queue.remaining;
-    if (!self.model.calibrated) {
+    // A model that says "no time per byte" (all samples alike, or a cache of such) cannot size a batch: probe.
+    const usable = (model: typeof self.model): boolean => model.calibrated && Number.isFinite(model.laneBytesPerSecond ?? Number.NaN) && Number.isFinite(model.fixedSeconds);
+    if (!usable(self.model)) {
       const probeTiles = Math.ceil((view.probeBytes * (self.model.sampleCount === 0 ? 1 : 4)) / bytesPerTile);
       const cap = Math.max(1, Math.floor(view.totalTiles / (4 * view.totalLanes)));
       return { kind: 'run', count: Math.max(1, Math.min(probeTiles, cap, remainingTiles)), reason: 'calibrating: model has too few batches' };
@@ -50,7 +54,7 @@ export class DmdaPolicy implements SchedulingPolicy {
     const me = laneOf(deviceIndex, self.sharedQueue ? Math.max(now, self.predictedQueueEnd) : now);
     const others: (BalanceLane & { oneTile: number })[] = [];
     for (const state of devices) {
-      if (!state.alive || !state.model.calibrated) continue;
+      if (!state.alive || !usable(state.model)) continue;
       if (state.sharedQueue) {
         if (state.index !== deviceIndex) others.push(laneOf(state.index, Math.max(now, state.predictedQueueEnd)));
         continue;
@@ -76,7 +80,8 @@ export class DmdaPolicy implements SchedulingPolicy {
 
     const rate = me.bytesPerSecond;
     const share = laneShare(me, finish);
-    const target = Math.max(view.targetBatchSeconds * rate, AMORTISE * me.fixedSeconds * rate);
+    // At most a few target batches: a fixed cost misjudged from noisy samples must not make giant batches.
+    const target = Math.min(Math.max(view.targetBatchSeconds * rate, AMORTISE * me.fixedSeconds * rate), MAX_TARGETS * view.targetBatchSeconds * rate);
     let bytes: number;
     let reason: string;
     if (share >= 2 * target) {

@@ -4,14 +4,16 @@ import type { PerfModel } from './perf-model.js';
 const gbps = (bytesPerSecond: number): string => `${(bytesPerSecond / 1e9).toFixed(bytesPerSecond >= 1e9 ? 2 : 3)} GB/s`;
 const ms = (seconds: number): string => (seconds < 1 ? `${(seconds * 1000).toFixed(seconds < 0.01 ? 2 : 1)} ms` : `${seconds.toFixed(2)} s`);
 
+function describeLine(slope: number, intercept: number): string {
+  return `${slope > 0 ? gbps(1 / slope) : 'no per-byte cost'} + ${ms(intercept)} a batch`;
+}
+
 function describeModel(model: PerfModel, lanes: number, shared: boolean): string {
   const rate = model.laneBytesPerSecond;
   if (rate === null) return 'no model (it ran no batch)';
   const { compute, transfer } = model.parts;
-  const perByte = compute.slope + transfer.slope;
-  const transferShare = perByte > 0 ? transfer.slope / perByte : 0;
   const device = shared ? `${gbps(rate)} as one queue of ${lanes} in flight` : `${gbps(rate)} per lane, ${gbps(rate * lanes)} on ${lanes} lanes`;
-  return `${device}; ${ms(model.fixedSeconds)} fixed per batch; moving data is ${(transferShare * 100).toFixed(0)}% of the per-byte cost`;
+  return `${device}; moving data (upload, readback, worker messages) ${describeLine(transfer.slope, transfer.intercept)}, computing ${describeLine(compute.slope, compute.intercept)}`;
 }
 
 /**

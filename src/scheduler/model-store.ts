@@ -1,7 +1,7 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { SavedModel } from './perf-model.js';
+import { isUsableSample, type SavedModel } from './perf-model.js';
 
 /** Bump when SavedModel changes shape: each version has a file of its own, so old and new tilerun never fight over one. */
 export const MODEL_FILE_VERSION = 1;
@@ -17,6 +17,12 @@ interface ModelFile {
   version: number;
   models: Record<string, SavedModel>;
 }
+
+/**
+ * Models kept: the most recently updated. Every run reads and rewrites the file, so it must stay
+ * small (a model is about 1 KiB) however many different jobs a user runs.
+ */
+export const MAX_MODELS = 200;
 
 /** A lock older than this belongs to a process that died holding it. */
 const STALE_LOCK_MS = 10_000;
@@ -76,11 +82,16 @@ export class ModelStore {
       return `cannot create ${this.dir}: ${(error as Error).message}`;
     }
     const locked = this.lock();
-    if (!locked) return `${this.lockFile} is held by another run; models from this run were not saved`;
+    if (typeof locked !== 'string') return locked.problem;
     try {
       const { models } = this.load();
       for (const key of discard) models.delete(key);
       for (const [key, model] of updates) models.set(key, model);
+      if (models.size > MAX_MODELS) {
+        const newest = [...models.entries()].sort((a, b) => (a[1].updated < b[1].updated ? 1 : a[1].updated > b[1].updated ? -1 : 0)).slice(0, MAX_MODELS);
+        models.clear();
+        for (const [key, model] of newest) models.set(key, model);
+      }
       const file: ModelFile = { version: MODEL_FILE_VERSION, models: Object.fromEntries(models) };
       const temporary = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       try {
@@ -92,25 +103,38 @@ export class ModelStore {
       }
       return undefined;
     } finally {
-      rmSync(this.lockFile, { force: true });
+      // Only our own lock: one judged stale and taken over by another run is theirs now.
+      try {
+        if (readFileSync(this.lockFile, 'utf8') === locked) rmSync(this.lockFile, { force: true });
+      } catch {
+        // Already gone.
+      }
     }
   }
 
-  private lock(): boolean {
+  /** Takes the lock file; returns the token written in it, or why it could not. */
+  private lock(): string | { problem: string } {
+    const token = `${process.pid} ${Math.random().toString(36).slice(2)}`;
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (;;) {
       try {
-        closeSync(openSync(this.lockFile, 'wx'));
-        return true;
+        const fd = openSync(this.lockFile, 'wx');
+        try {
+          writeSync(fd, token);
+        } finally {
+          closeSync(fd);
+        }
+        return token;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST') return { problem: `cannot create ${this.lockFile} (${code ?? (error as Error).message}); models from this run were not saved` };
       }
       try {
         if (Date.now() - statSync(this.lockFile).mtimeMs > STALE_LOCK_MS) rmSync(this.lockFile, { force: true });
       } catch {
         // Released between our open and stat: try again.
       }
-      if (Date.now() > deadline) return false;
+      if (Date.now() > deadline) return { problem: `${this.lockFile} is held by another run; models from this run were not saved` };
       sleepSync(5 + Math.random() * 20);
     }
   }
@@ -122,7 +146,15 @@ function isSavedModel(value: unknown): value is SavedModel {
     typeof model === 'object' &&
     model !== null &&
     Array.isArray(model.samples) &&
-    model.samples.every((s) => Array.isArray(s) && s.length === 3 && s.every((n) => typeof n === 'number' && Number.isFinite(n))) &&
-    typeof model.observed === 'number'
+    model.samples.every(
+      (s) =>
+        Array.isArray(s) &&
+        s.length === 3 &&
+        s.every((n) => typeof n === 'number' && Number.isFinite(n)) &&
+        isUsableSample({ bytes: s[0], seconds: s[1], transferSeconds: s[2] }) &&
+        s[2] >= 0,
+    ) &&
+    typeof model.observed === 'number' &&
+    typeof model.updated === 'string'
   );
 }

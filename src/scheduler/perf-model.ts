@@ -1,4 +1,4 @@
-import { median, robustLine, type Line } from './robust-fit.js';
+import { robustLine, type Line } from './robust-fit.js';
 
 /** One finished batch as a model sees it. */
 export interface BatchSample {
@@ -19,8 +19,13 @@ export interface SavedModel {
 
 /** Samples kept: enough for stable medians, few enough to follow a machine that changed. */
 const WINDOW = 32;
-/** Consecutive samples this far from the prediction, all on one side, mean the device changed speed. */
-const SHIFT_RUN = 4;
+/**
+ * Consecutive samples this far from the prediction, all on one side, per lane of the device, mean
+ * the device changed speed. Per lane: with 16 worker threads the last batches of a run to finish
+ * are the slowest ones (the others finished before them), so a handful of slow completions in a
+ * row is what the end of every run looks like, not a slower machine.
+ */
+const SHIFT_RUN_PER_LANE = 4;
 const SHIFT_RATIO = 1.6;
 
 /**
@@ -44,14 +49,19 @@ export class PerfModel {
   private observedBefore = 0;
   /** Whether the model came from the cache. */
   readonly fromCache: boolean;
+  /** Lanes of the device it models (the scheduler sets it), for telling a slower device from a run's stragglers. */
+  lanes = 1;
 
   constructor(saved?: SavedModel) {
-    this.fromCache = saved !== undefined && saved.samples.length > 0;
     if (saved) {
-      this.samples = saved.samples.slice(-WINDOW).map(([bytes, seconds, transferSeconds]) => ({ bytes, seconds, transferSeconds }));
+      this.samples = saved.samples
+        .map(([bytes, seconds, transferSeconds]) => ({ bytes, seconds, transferSeconds }))
+        .filter(isUsableSample)
+        .slice(-WINDOW);
       this.observedBefore = saved.observed;
       this.refit();
     }
+    this.fromCache = this.samples.length > 0;
   }
 
   /** Two samples give a rate; a cached model is calibrated from the start. */
@@ -90,8 +100,8 @@ export class PerfModel {
   }
 
   observe(sample: BatchSample): void {
-    if (!(sample.bytes > 0) || !(sample.seconds > 0) || !Number.isFinite(sample.seconds)) return;
-    const transferSeconds = Math.min(Math.max(0, sample.transferSeconds), sample.seconds);
+    if (!isUsableSample(sample)) return;
+    const transferSeconds = Math.min(Number.isFinite(sample.transferSeconds) ? Math.max(0, sample.transferSeconds) : 0, sample.seconds);
     const clean = { bytes: sample.bytes, seconds: sample.seconds, transferSeconds };
     this.observedHere++;
     if (this.calibrated) this.watchForShift(clean);
@@ -107,14 +117,28 @@ export class PerfModel {
    */
   extendLast(sample: BatchSample): void {
     const last = this.samples.at(-1);
-    if (!last || !(sample.bytes > 0)) {
+    if (!last) {
       this.observe(sample);
       return;
     }
+    if (!(sample.bytes > 0) || !Number.isFinite(sample.bytes) || !Number.isFinite(sample.seconds)) return;
     last.bytes += sample.bytes;
     last.seconds += Math.max(0, sample.seconds);
-    last.transferSeconds = Math.min(last.seconds, last.transferSeconds + Math.max(0, sample.transferSeconds));
+    const transfer = Number.isFinite(sample.transferSeconds) ? Math.max(0, sample.transferSeconds) : 0;
+    last.transferSeconds = Math.min(last.seconds, last.transferSeconds + transfer);
     this.refit();
+  }
+
+  /** What `--json` output shows of a model: its fitted figures, not its samples. */
+  toJSON(): { fromCache: boolean; batchesObserved: number; laneBytesPerSecond: number | null; fixedSeconds: number; transferSecondsPerByte: number; computeSecondsPerByte: number } {
+    return {
+      fromCache: this.fromCache,
+      batchesObserved: this.observed,
+      laneBytesPerSecond: this.laneBytesPerSecond,
+      fixedSeconds: this.fixedSeconds,
+      transferSecondsPerByte: this.transfer.slope,
+      computeSecondsPerByte: this.compute.slope,
+    };
   }
 
   save(): SavedModel {
@@ -132,8 +156,9 @@ export class PerfModel {
     if (side !== 0 && side === this.shiftSide) this.pendingShift++;
     else this.pendingShift = side === 0 ? 0 : 1;
     this.shiftSide = side;
-    if (this.pendingShift >= SHIFT_RUN) {
-      this.samples = this.samples.slice(-(SHIFT_RUN - 1));
+    const run = SHIFT_RUN_PER_LANE * Math.max(1, this.lanes);
+    if (this.pendingShift >= run) {
+      this.samples = this.samples.slice(-Math.min(WINDOW - 1, run - 1));
       this.pendingShift = 0;
       this.shiftSide = 0;
     }
@@ -146,8 +171,13 @@ export class PerfModel {
   }
 }
 
-/** Median of a list of rates, for summaries. */
-export function typicalRate(models: readonly PerfModel[]): number | null {
-  const rates = models.map((m) => m.laneBytesPerSecond).filter((r): r is number => r !== null && Number.isFinite(r));
-  return rates.length === 0 ? null : median(rates);
+/** A batch that says something: positive finite bytes and seconds, transfer within them. */
+export function isUsableSample(sample: BatchSample): boolean {
+  return (
+    Number.isFinite(sample.bytes) &&
+    sample.bytes > 0 &&
+    Number.isFinite(sample.seconds) &&
+    sample.seconds > 0 &&
+    !Number.isNaN(sample.transferSeconds)
+  );
 }

@@ -52,7 +52,7 @@ export async function planRun(kernel: AnyKernel, view: ArrayView, params: unknow
   const loaded = store.load();
   if (loaded.problem) notes.push(`performance models: ${loaded.problem}`);
   const withModels = usable.map((device) => {
-    const saved = loaded.models.get(modelKey(job, grid, device));
+    const saved = loaded.models.get(modelKey(job, grid, device, params, usable));
     return { device, model: saved ? new PerfModel(saved) : null };
   });
   const modelled = withModels.filter((d): d is { device: Device; model: PerfModel } => d.model !== null && d.model.calibrated);

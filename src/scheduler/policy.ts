@@ -7,6 +7,9 @@ export interface LaneState {
   busy: boolean;
   /** When the batch in flight is predicted to end (seconds on the scheduler's clock); `now` if unknown. */
   predictedFree: number;
+  /** The batch in flight: when it was handed over and its bytes. */
+  startedAt: number;
+  bytes: number;
 }
 
 export interface DeviceState {

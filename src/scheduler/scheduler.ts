@@ -143,9 +143,9 @@ export async function scheduleTiles(
   const states: DeviceState[] = devices.map((device, index) => ({
     index,
     device,
-    model: options.models?.[index] ?? new PerfModel(),
+    model: Object.assign(options.models?.[index] ?? new PerfModel(), { lanes: device.sharedQueue === true ? 1 : device.concurrency }),
     alive: true,
-    lanes: Array.from({ length: device.concurrency }, () => ({ busy: false, predictedFree: 0 })),
+    lanes: Array.from({ length: device.concurrency }, () => ({ busy: false, predictedFree: 0, startedAt: 0, bytes: 0 })),
     sharedQueue: device.sharedQueue === true,
     predictedQueueEnd: 0,
   }));
@@ -161,24 +161,69 @@ export async function scheduleTiles(
   let inFlight = 0;
   let fatal: { error: unknown } | null = null;
 
-  // Lanes with nothing to do wait for the next event (a batch ending or failing).
+  // Lanes with nothing to do wait for the next event (a batch starting, ending or failing).
   let waiters: (() => void)[] = [];
-  let waitsSinceEvent = 0;
+  const idle = new Set<string>();
+  /** Bumps whenever a batch starts or ends: "nothing happened since" is "the epoch is the same". */
+  let epoch = 0;
+  /** In this epoch lanes run even where the policy would wait: nothing else would move. */
+  let forceEpoch = -1;
+  /** Lanes that found nothing they may take, and in which epoch. */
+  const emptyHanded = new Map<string, number>();
+  /**
+   * Tile ranges handed out and not yet settled. At the end of a run a range can run twice: an
+   * idle lane starts a backup of a straggler (a batch far past its prediction: a preempted thread,
+   * a 5x outlier), the first result wins and the other is discarded (MapReduce's backup tasks).
+   */
+  interface Flight {
+    range: TileRange & { retry?: RetryRange };
+    device: number;
+    start: number;
+    /** Predicted duration, or null while uncalibrated. */
+    predicted: number | null;
+    bytes: number;
+    runs: number;
+    backedUp: boolean;
+    done: boolean;
+  }
+  const flights = new Set<Flight>();
+  let returned = false;
+  /** One timer that wakes idle lanes when a batch in flight becomes a straggler (no event may come before). */
+  let wakeTimer: { at: number; cancel: () => void } | null = null;
+  const wakeAt = (at: number): void => {
+    if (wakeTimer && wakeTimer.at <= at) return;
+    wakeTimer?.cancel();
+    const timer = clock.timer(Math.max(0, at - now()) + 1e-6);
+    wakeTimer = { at, cancel: timer.cancel };
+    void timer.promise.then(() => {
+      wakeTimer = null;
+      notify();
+    });
+  };
+  let allDone: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (allDone = resolve));
   const liveLanes = (): number => states.reduce((sum, s) => sum + (s.alive ? s.lanes.length : 0), 0);
   const notify = (): void => {
-    waitsSinceEvent = 0;
     const woken = waiters;
     waiters = [];
+    idle.clear();
     woken.forEach((wake) => wake());
   };
-  const nextEvent = (): Promise<void> => {
-    waitsSinceEvent++;
-    if (inFlight === 0 && waitsSinceEvent >= liveLanes() && queue.remaining > 0) {
-      // Every live lane chose to wait with nothing in flight: no event will ever come.
-      fatal ??= { error: new Error(`scheduler stalled with ${queue.remaining} tiles left (policy ${policy.name}); this is a bug in tilerun`) };
+  const progress = (): void => {
+    epoch++;
+    emptyHanded.clear();
+  };
+  /**
+   * Waits for the next event. Where nothing is in flight and every other live lane waits too, no
+   * event would ever come: instead every lane is woken to run regardless of the policy's wish.
+   */
+  const nextEvent = (lane: string): Promise<void> => {
+    if (inFlight === 0 && queue.remaining > 0 && idle.size + 1 >= liveLanes()) {
+      forceEpoch = epoch;
       notify();
       return Promise.resolve();
     }
+    idle.add(lane);
     return new Promise((resolve) => waiters.push(resolve));
   };
 
@@ -198,10 +243,11 @@ export async function scheduleTiles(
     states.some((s) => s.alive && s.index !== deviceIndex && !range.failedOn.has(s.index));
 
   const take = (deviceIndex: number, count: number, within?: { from: number; to: number }): (TileRange & { retry?: RetryRange }) | null => {
-    const retryFirst = queue.takeRetry(deviceIndex, count, false);
+    const retryFirst = queue.takeRetry(deviceIndex, count);
     if (retryFirst) return retryFirst;
-    const onlyHope = queue.retries.find((range) => !othersCanTry(range, deviceIndex));
-    if (onlyHope) return queue.takeRetry(deviceIndex, count, true);
+    // A range every other live device has failed: this device is its only hope.
+    const onlyHope = queue.takeRetry(deviceIndex, count, (range) => !othersCanTry(range, deviceIndex));
+    if (onlyHope) return onlyHope;
     return within ? queue.takeFresh(count, within.from, within.to) : queue.takeFresh(count);
   };
 
@@ -212,7 +258,13 @@ export async function scheduleTiles(
     records[deviceIndex]!.retired = why;
   };
 
-  async function runBatch(deviceIndex: number, laneIndex: number, range: TileRange & { retry?: RetryRange }, reason: string): Promise<void> {
+  async function runBatch(
+    deviceIndex: number,
+    laneIndex: number,
+    range: TileRange & { retry?: RetryRange },
+    reason: string,
+    backupOf?: Flight,
+  ): Promise<void> {
     const state = states[deviceIndex]!;
     const record = records[deviceIndex]!;
     const device = state.device;
@@ -224,10 +276,16 @@ export async function scheduleTiles(
     const predicted = state.model.calibrated ? queuedFrom - start + state.model.predict(bytes) : null;
     const lane = state.lanes[laneIndex]!;
     lane.busy = true;
+    lane.startedAt = start;
+    lane.bytes = bytes;
     lane.predictedFree = start + (predicted ?? 0);
     if (state.sharedQueue) state.predictedQueueEnd = lane.predictedFree;
     inFlight++;
+    progress();
     if (record.active++ === 0) record.busySince = start;
+    const flight: Flight = backupOf ?? { range, device: deviceIndex, start, predicted, bytes, runs: 0, backedUp: false, done: false };
+    flight.runs++;
+    flights.add(flight);
     const timing: BatchTiming = { transferSeconds: 0 };
     const timeoutSeconds = Math.max(minTimeout, watchdogFactor * (predicted ?? 0));
     const watchdog = clock.timer(timeoutSeconds);
@@ -241,7 +299,7 @@ export async function scheduleTiles(
         running,
         watchdog.promise.then(() => {
           timedOut = true;
-          throw new DeviceError(`${device.info.id} did not finish tiles ${range.first}..${range.first + range.count - 1} within ${timeoutSeconds.toFixed(0)} s`);
+          throw new DeviceError(`${device.info.id} did not finish tiles ${range.first}..${range.first + range.count - 1} within ${timeoutSeconds < 10 ? timeoutSeconds.toFixed(1) : timeoutSeconds.toFixed(0)} s`);
         }),
       ]);
       if (results.length !== tiles.length) {
@@ -252,14 +310,29 @@ export async function scheduleTiles(
     } finally {
       watchdog.cancel();
     }
+    // The run has returned (this was the losing run of a backed-up straggler): record nothing.
+    if (returned) return;
     const end = now();
     inFlight--;
+    progress();
     lane.busy = false;
     if (--record.active === 0) record.busy += end - record.busySince;
     // On a shared queue a batch's own cost is the time since the batch before it ended.
     const serviceSeconds = state.sharedQueue ? end - Math.max(start, record.lastEnd) : end - start;
     record.lastEnd = end;
-    if (state.sharedQueue) state.predictedQueueEnd = Math.max(end, ...state.lanes.filter((l) => l.busy).map((l) => l.predictedFree));
+    if (state.sharedQueue) {
+      // A queue serves in order: the batches still on it run one after another from now. Predicting
+      // from this moment, rather than from earlier predictions, keeps errors from piling up.
+      let queueEnd = end;
+      if (state.model.calibrated) {
+        for (const other of state.lanes.filter((l) => l.busy).sort((a, b) => a.startedAt - b.startedAt)) {
+          queueEnd += state.model.predict(other.bytes);
+          other.predictedFree = queueEnd;
+        }
+      }
+      state.predictedQueueEnd = queueEnd;
+    }
+    flight.runs--;
     const attempt = (range.retry?.attempts ?? 0) + 1;
     const batch: BatchRecord = {
       device: device.info.id,
@@ -275,9 +348,30 @@ export async function scheduleTiles(
       attempt,
     };
     batches.push(batch);
+    if (backupOf) batch.reason = `backup of a straggler on ${states[backupOf.device]!.device.info.id}: ${reason}`;
+
+    if (flight.done) {
+      // The other run of this range won: this one's results (or failure) change nothing.
+      batch.reason = `${batch.reason} (lost the race: the other run finished first)`;
+      if (flight.runs === 0) flights.delete(flight);
+      notify();
+      return;
+    }
+    if (failure !== undefined && flight.runs > 0) {
+      // The other run of this range may still succeed: wait for it before running the tiles again.
+      batch.error = messageOf(failure);
+      faults.push({ device: device.info.id, firstTile: range.first, tileCount: range.count, attempt, message: batch.error, at: end, action: 'ignored: another run of these tiles is still going' });
+      notify();
+      return;
+    }
+    flight.done = true;
+    if (flight.runs === 0) flights.delete(flight);
 
     if (results !== undefined && failure === undefined) {
-      const sample = { bytes, seconds: serviceSeconds, transferSeconds: timing.transferSeconds };
+      // A queued batch's own transfers overlap others' work like the rest of its time: scale them alike.
+      const wall = end - start;
+      const transferSeconds = wall > 0 ? (timing.transferSeconds * serviceSeconds) / wall : 0;
+      const sample = { bytes, seconds: serviceSeconds, transferSeconds };
       // Completions of one shared queue reported together (same poll of the driver) make one sample.
       const together = state.sharedQueue && record.lastSampleEnd >= 0 && end - record.lastSampleEnd < Math.max(0.001, 0.05 * (end - start));
       if (together) state.model.extendLast(sample);
@@ -291,6 +385,7 @@ export async function scheduleTiles(
       tilesDone += range.count;
       bytesDone += bytes;
       options.onProgress?.(tilesDone, grid.count, bytesDone);
+      if (tilesDone === grid.count) allDone();
       notify();
       return;
     }
@@ -301,7 +396,7 @@ export async function scheduleTiles(
     const retry = queue.fail(range, deviceIndex, failure, range.retry);
     const lost = device.lostReason?.() ?? null;
     if (lost !== null) retire(deviceIndex, `lost: ${lost}`);
-    else if (timedOut) retire(deviceIndex, `a batch hung for ${timeoutSeconds.toFixed(0)} s`);
+    else if (timedOut) retire(deviceIndex, `a batch hung for ${timeoutSeconds < 10 ? timeoutSeconds.toFixed(1) : timeoutSeconds.toFixed(0)} s`);
     else if (record.consecutiveFailures >= RETIRE_AFTER_FAILURES) retire(deviceIndex, `${record.consecutiveFailures} batches in a row failed`);
     const anyAlive = states.some((s) => s.alive);
     let action: string;
@@ -318,34 +413,102 @@ export async function scheduleTiles(
     notify();
   }
 
+  /**
+   * A batch worth running again here: no tiles are left to hand out, it has run more than twice
+   * its predicted time (and at least a steady batch's), nobody backs it up yet, and this lane's
+   * own model says it would finish it before the straggler's elapsed time again.
+   */
+  const stragglerFor = (deviceIndex: number, laneIndex: number): Flight | null => {
+    const t = now();
+    const target = view().targetBatchSeconds;
+    /** When an idle lane of device d would finish `bytes` started now, or null if it cannot tell. */
+    const finishOn = (d: number, bytes: number): number | null => {
+      const other = states[d]!;
+      if (!other.alive || !other.model.calibrated) return null;
+      return (other.sharedQueue ? Math.max(t, other.predictedQueueEnd) : t) + other.model.predict(bytes);
+    };
+    const mine = (flight: Flight): number | null => (flight.device === deviceIndex && states[deviceIndex]!.sharedQueue ? null : finishOn(deviceIndex, flight.bytes));
+    let worst: Flight | null = null;
+    let nextEligible = Number.POSITIVE_INFINITY;
+    for (const flight of flights) {
+      if (flight.done || flight.backedUp || flight.predicted === null) continue;
+      const eligibleAt = flight.start + Math.max(2 * flight.predicted, target);
+      if (t < eligibleAt) {
+        nextEligible = Math.min(nextEligible, eligibleAt);
+        continue;
+      }
+      const here = mine(flight);
+      if (here === null || here - t >= t - flight.start) continue;
+      // Leave it to an idle lane of another device that would finish it sooner (it is woken below).
+      const better = states.some(
+        (other) =>
+          other.index !== deviceIndex &&
+          other.lanes.some((lane) => !lane.busy) &&
+          !(other.index === flight.device && other.sharedQueue) &&
+          (finishOn(other.index, flight.bytes) ?? Number.POSITIVE_INFINITY) < here,
+      );
+      if (better) {
+        queueMicrotask(notify);
+        continue;
+      }
+      if (!worst || flight.start < worst.start) worst = flight;
+    }
+    if (worst) worst.backedUp = true;
+    else if (Number.isFinite(nextEligible)) wakeAt(nextEligible);
+    void laneIndex;
+    return worst;
+  };
+
   async function laneLoop(deviceIndex: number, laneIndex: number): Promise<void> {
     const state = states[deviceIndex]!;
+    const id = `${deviceIndex}:${laneIndex}`;
     for (;;) {
-      if (fatal !== null || !state.alive) return;
+      if (fatal !== null || !state.alive || tilesDone === grid.count) return;
       if (queue.remaining === 0) {
         if (inFlight === 0) {
           notify();
           return;
         }
-        await nextEvent();
+        const straggler = stragglerFor(deviceIndex, laneIndex);
+        if (straggler) {
+          await runBatch(deviceIndex, laneIndex, straggler.range, `its run is ${(now() - straggler.start).toFixed(3)} s old, predicted ${straggler.predicted!.toFixed(3)} s`, straggler);
+          continue;
+        }
+        await nextEvent(id);
         continue;
       }
       let decision = policy.decide(view(), deviceIndex, laneIndex);
-      if (decision.kind === 'wait' && inFlight === 0 && waitsSinceEvent + 1 >= liveLanes()) {
-        // Every other lane waits too and nothing is running: no event would ever wake them.
+      if (decision.kind === 'wait') {
+        // Failed tiles go first to a device that has not failed them, whatever the balance says.
+        const retry = queue.retries.find((range) => !range.failedOn.has(deviceIndex));
+        if (retry) {
+          // About one steady batch of this lane's work, never the whole of a fast device's batch.
+          const rate = state.model.calibrated ? state.model.laneBytesPerSecond : null;
+          const batchTiles = rate !== null && Number.isFinite(rate) ? Math.max(1, Math.round((view().targetBatchSeconds * rate) / view().bytesPerTile)) : retry.count;
+          decision = { kind: 'run', count: Math.min(retry.count, batchTiles), reason: `retry: tiles ${retry.first}..${retry.first + retry.count - 1} failed on another device` };
+        }
+      }
+      if (decision.kind === 'wait' && forceEpoch === epoch) {
         decision = { kind: 'run', count: 1, reason: `every lane chose to wait with nothing running (${decision.reason}); ran a tile here` };
       }
       if (decision.kind === 'wait') {
         records[deviceIndex]!.waits++;
         records[deviceIndex]!.lastWait = decision.reason;
-        await nextEvent();
+        await nextEvent(id);
         continue;
       }
       // A policy's arithmetic on odd models (zero or infinite rates) must not corrupt the queue.
-      const count = Number.isFinite(decision.count) ? Math.max(1, Math.floor(decision.count)) : queue.remaining;
+      const count = Number.isFinite(decision.count) ? Math.max(1, Math.floor(decision.count)) : 1;
       const range = take(deviceIndex, count, decision.within);
       if (range === null) {
-        await nextEvent();
+        // Only tiles this lane may not take are left (a retry another device should run first).
+        emptyHanded.set(id, epoch);
+        if (inFlight === 0 && emptyHanded.size >= liveLanes()) {
+          fatal ??= { error: new Error(`scheduler stalled with ${queue.remaining} tiles no device may take (policy ${policy.name}); this is a bug in tilerun`) };
+          notify();
+          return;
+        }
+        await nextEvent(id);
         continue;
       }
       await runBatch(deviceIndex, laneIndex, range, decision.reason);
@@ -354,19 +517,15 @@ export async function scheduleTiles(
 
   const lanes: Promise<void>[] = [];
   states.forEach((state) => state.lanes.forEach((_, l) => lanes.push(laneLoop(state.index, l))));
-  await Promise.all(lanes);
-  const failed = fatal as { error: unknown } | null;
-  if (failed !== null) throw failed.error instanceof Error ? Object.assign(failed.error, { faults }) : new ScheduleFailure(failed.error, faults);
-  if (queue.remaining > 0) throw new DeviceError(`no device could run the remaining ${queue.remaining} tiles`);
-
-  const end = now();
-  return {
-    partials,
-    seconds: end,
-    batches,
-    faults,
-    policy: policy.name,
-    devices: states.map((state, d) => {
+  // Done when every lane has stopped, or when every tile has a result: a straggler whose backup
+  // won may still be running, and its result will be discarded.
+  if (grid.count === 0) allDone();
+  await Promise.race([Promise.all(lanes), finished]);
+  returned = true;
+  (wakeTimer as { cancel: () => void } | null)?.cancel();
+  notify();
+  const deviceRecords = (end: number): DeviceRecord[] =>
+    states.map((state, d) => {
       const record = records[d]!;
       const busySeconds = record.busy + (record.active > 0 ? end - record.busySince : 0);
       return {
@@ -386,6 +545,15 @@ export async function scheduleTiles(
         lastWaitReason: record.lastWait,
         model: state.model,
       };
-    }),
-  };
+    });
+
+  const end = now();
+  const failed = fatal as { error: unknown } | null;
+  if (failed !== null) {
+    // What ran before the failure travels with the error, for --trace and --explain of a failed run.
+    const partial: Omit<ScheduleResult, 'partials'> = { seconds: end, batches, faults, policy: policy.name, devices: deviceRecords(end) };
+    throw failed.error instanceof Error ? Object.assign(failed.error, { faults, scheduled: partial }) : Object.assign(new ScheduleFailure(failed.error, faults), { scheduled: partial });
+  }
+  if (queue.remaining > 0) throw new DeviceError(`no device could run the remaining ${queue.remaining} tiles`);
+  return { partials, seconds: end, batches, faults, policy: policy.name, devices: deviceRecords(end) };
 }

@@ -60,11 +60,11 @@ export class WorkQueue {
   }
 
   /**
-   * A retry this device may take, split to at most `count` tiles: one it has not failed, or, when
-   * `alsoFailed`, any (a device that is the only one left gets another go).
+   * A retry this device may take, split to at most `count` tiles: the first one `eligible`
+   * accepts (by default one it has not failed).
    */
-  takeRetry(device: number, count: number, alsoFailed: boolean): (TileRange & { retry: RetryRange }) | null {
-    const index = this.retries.findIndex((range) => alsoFailed || !range.failedOn.has(device));
+  takeRetry(device: number, count: number, eligible: (range: RetryRange) => boolean = (range) => !range.failedOn.has(device)): (TileRange & { retry: RetryRange }) | null {
+    const index = this.retries.findIndex(eligible);
     if (index < 0) return null;
     const range = this.retries[index]!;
     const n = Math.max(1, Math.min(count, range.count));

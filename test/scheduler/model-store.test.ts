@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { defaultCacheDir, ModelStore } from '../../src/scheduler/model-store.js';
+import { defaultCacheDir, MAX_MODELS, ModelStore } from '../../src/scheduler/model-store.js';
 
 const run = promisify(execFile);
 const model = (seconds: number) => ({ samples: [[1e6, seconds, 0]] as [number, number, number][], observed: 1, updated: '2026-01-01T00:00:00.000Z' });
@@ -25,6 +25,16 @@ describe('ModelStore', () => {
     expect(problem).toBeUndefined();
     expect([...models.keys()].sort()).toEqual(['b', 'c']);
     expect(store.file).toMatch(/perf-models\.v1\.json$/);
+  });
+
+  it('keeps the most recently updated models when there are too many', () => {
+    const store = new ModelStore(mkdtempSync(join(tmpdir(), 'tilerun-models-')));
+    const many = new Map(Array.from({ length: MAX_MODELS + 10 }, (_, i) => [`k${i}`, { ...model(1), updated: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() }] as const));
+    expect(store.save(many)).toBeUndefined();
+    const { models } = store.load();
+    expect(models.size).toBe(MAX_MODELS);
+    expect(models.has('k0')).toBe(false);
+    expect(models.has(`k${MAX_MODELS + 9}`)).toBe(true);
   });
 
   it('treats a corrupt or foreign-version file as empty, says so, and rewrites it', () => {

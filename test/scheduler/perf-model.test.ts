@@ -99,12 +99,12 @@ describe('WorkQueue', () => {
     const retry = queue.fail({ first: 0, count: 3 }, 1, new Error('boom'));
     expect(queue.remaining).toBe(8);
     // Device 1 failed it: it gets it only when allowed to take what it failed.
-    expect(queue.takeRetry(1, 5, false)).toBeNull();
-    const taken = queue.takeRetry(0, 2, false)!;
+    expect(queue.takeRetry(1, 5)).toBeNull();
+    const taken = queue.takeRetry(0, 2)!;
     expect(taken).toMatchObject({ first: 0, count: 2 });
     expect(taken.retry.failedOn.has(1)).toBe(true);
     expect(retry.attempts).toBe(1);
-    expect(queue.takeRetry(1, 5, true)).toMatchObject({ first: 2, count: 1 });
+    expect(queue.takeRetry(1, 5, () => true)).toMatchObject({ first: 2, count: 1 });
     expect(queue.takeFresh(100)).toEqual({ first: 3, count: 3 });
     expect(queue.takeFresh(100)).toEqual({ first: 8, count: 2 });
     expect(queue.remaining).toBe(0);

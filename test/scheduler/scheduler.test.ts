@@ -124,15 +124,23 @@ describe('scheduleTiles', () => {
     expect(faults.at(-1)!.action).toMatch(/failed 3 times/);
   });
 
-  it('gives up on a batch that hangs, retires its device and finishes elsewhere', async () => {
+  it('runs a hung batch again on an idle device at the end (a backup) and finishes with the clean answer', async () => {
     const { job: batchJob, grid } = job();
     const clean = await scheduleTiles([new PacedDevice('a', 1, 0.0002)], batchJob, grid, { probeBytes: 64 });
     const hanging = new PacedDevice('hanging', 1, 0.0002, null, 2);
     const healthy = new PacedDevice('healthy', 1, 0.0002);
-    const result = await scheduleTiles([hanging, healthy], batchJob, grid, { probeBytes: 64, minBatchTimeoutSeconds: 0.3, watchdogFactor: 1 });
+    const result = await scheduleTiles([hanging, healthy], batchJob, grid, { probeBytes: 64 });
     expect(result.partials).toEqual(clean.partials);
-    expect(result.devices[0]!.retired).toMatch(/hung/);
-    expect(result.faults[0]!.message).toMatch(/did not finish tiles/);
+    expect(result.batches.some((batch) => batch.device === 'healthy' && batch.reason.startsWith('backup of a straggler on hanging'))).toBe(true);
+  });
+
+  it('gives up on a batch that hangs where no other device can take it over, and says why', async () => {
+    const { job: batchJob, grid } = job();
+    const hanging = new PacedDevice('hanging', 1, 0.0002, null, 2);
+    const failure = await scheduleTiles([hanging], batchJob, grid, { probeBytes: 64, minBatchTimeoutSeconds: 0.3, watchdogFactor: 1 }).catch((error: unknown) => error);
+    expect((failure as Error).message).toMatch(/hanging did not finish tiles \d+\.\.\d+ within 0\.3 s/);
+    const faults = (failure as { faults: { action: string }[] }).faults;
+    expect(faults.at(-1)!.action).toMatch(/no device is left/);
   });
 
   it('retires a device that reports itself lost at its first failure', async () => {

@@ -29,6 +29,8 @@ export interface VirtualDeviceSpec {
   slowdown?: { at: number; factor: number };
   /** At this time the device is lost: batches in flight and later fail. */
   dieAt?: number;
+  /** The batch in flight at each of these times fails (a kernel error, a reset); the device goes on. */
+  failAt?: number[];
   /** What its datasheet says (bytes/s, all lanes): the static baseline splits by this. */
   nominalBytesPerSecond: number;
   seed?: number;
@@ -101,6 +103,8 @@ export class VirtualDevice implements Device {
       throw new DeviceError(`${spec.id} lost`);
     }
     await this.clock.sleep(end - start);
+    const failure = spec.failAt?.find((t) => t >= start && t < end);
+    if (failure !== undefined) throw new Error(`${spec.id}: batch failed at ${failure.toFixed(3)} s (injected)`);
     if (timing) timing.transferSeconds += transfer + spec.latencySeconds;
     return tiles.map((tile) => tile.index);
   }
