@@ -9,5 +9,8 @@ process.stdout.on('error', (error) => {
 });
 
 const code = await main(process.argv);
+// Writes to a pipe are asynchronous and process.exit does not wait for them: flush first, or a
+// large --json result piped to another program would be cut short.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
 // Dawn and worker threads can keep the event loop alive after the work is done.
 process.exit(code);
