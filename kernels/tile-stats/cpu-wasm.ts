@@ -5,7 +5,7 @@ import { byteCountsPerChannel, byteLanes } from '../wasm/byte-counts.js';
 import type { WasmKernels } from '../wasm/module.js';
 import { slotTableIn } from '../wasm/slot-table.js';
 import { firstFinite } from './cpu.js';
-import { finishIntegerExact, u8StatsFromCounts } from './exact-stats.js';
+import { finishFloat, finishIntegerExact, u8StatsFromCounts } from './exact-stats.js';
 import { makeBinning, type Binning, type TileStatsParams } from './params.js';
 import { emptyChannelStats, type ChannelStats, type TileStatsPartial } from './partial.js';
 
@@ -123,19 +123,7 @@ function f32Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning:
       const [min, max] = arena.f32(at + 16, 2) as unknown as [number, number];
       const [nan, posInf, negInf] = arena.u32(at + 24, 3) as unknown as [number, number, number];
       const stats = emptyChannelStats(bins, false);
-      const elements = tile.width * tile.height;
-      const finiteCount = elements - nan - posInf - negInf;
-      stats.elements = elements;
-      stats.nanCount = nan;
-      stats.posInfCount = posInf;
-      stats.negInfCount = negInf;
-      stats.finiteCount = finiteCount;
-      if (finiteCount > 0) {
-        stats.finiteMin = min === 0 ? 0 : min; // never -0: every backend reports +0
-        stats.finiteMax = max === 0 ? 0 : max;
-        stats.mean = shift + sum / finiteCount;
-        stats.m2 = Math.max(0, sumSq - (sum * sum) / finiteCount);
-      }
+      finishFloat(stats, tile, { nan, posInf, negInf, min, max, sum, sumSq, shift });
       if (bins > 0) {
         const slots = arena.u32(at + 64, bins + 3);
         stats.below = slots[0]!;

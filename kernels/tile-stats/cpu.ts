@@ -1,6 +1,6 @@
 import { elementsOf, type ArrayView } from '../../src/array/array-view.js';
 import type { Tile } from '../../src/tiling/tile.js';
-import { finishIntegerExact, u8StatsFromCounts } from './exact-stats.js';
+import { finishFloat, finishIntegerExact, u8StatsFromCounts } from './exact-stats.js';
 import { type Binning, integerBin, makeBinning, type TileStatsParams } from './params.js';
 import { emptyChannelStats, type ChannelStats, type TileStatsPartial } from './partial.js';
 
@@ -198,19 +198,7 @@ function f32TileStats(view: ArrayView, tile: Tile, binning: Binning): TileStatsP
         }
       }
     }
-    const elements = tile.width * tile.height;
-    const finiteCount = elements - nan - posInf - negInf;
-    stats.elements = elements;
-    stats.nanCount = nan;
-    stats.posInfCount = posInf;
-    stats.negInfCount = negInf;
-    stats.finiteCount = finiteCount;
-    if (finiteCount > 0) {
-      stats.finiteMin = min === 0 ? 0 : min; // never -0: every backend reports +0
-      stats.finiteMax = max === 0 ? 0 : max;
-      stats.mean = shift + sum / finiteCount;
-      stats.m2 = Math.max(0, sumSq - (sum * sum) / finiteCount);
-    }
+    finishFloat(stats, tile, { nan, posInf, negInf, min, max, sum, sumSq, shift });
     if (hasHistogram) {
       stats.histogram.set(histogram);
       stats.below = below + negInf;

@@ -14,6 +14,35 @@ export function addToHistogram(stats: ChannelStats, bin: number, bins: number, c
   else stats.histogram[bin]! += count;
 }
 
+/** Float counts, extremes and moments (sums of deviations from `shift`) into a channel's partial: one rule for every CPU path. */
+export interface FloatTotals {
+  nan: number;
+  posInf: number;
+  negInf: number;
+  min: number;
+  max: number;
+  sum: number;
+  sumSq: number;
+  shift: number;
+}
+
+export function finishFloat(stats: ChannelStats, tile: Tile, totals: FloatTotals): void {
+  const { nan, posInf, negInf, min, max, sum, sumSq, shift } = totals;
+  const elements = tile.width * tile.height;
+  const finiteCount = elements - nan - posInf - negInf;
+  stats.elements = elements;
+  stats.nanCount = nan;
+  stats.posInfCount = posInf;
+  stats.negInfCount = negInf;
+  stats.finiteCount = finiteCount;
+  if (finiteCount > 0) {
+    stats.finiteMin = min === 0 ? 0 : min; // never -0: every backend reports +0
+    stats.finiteMax = max === 0 ? 0 : max;
+    stats.mean = shift + sum / finiteCount;
+    stats.m2 = Math.max(0, sumSq - (sum * sum) / finiteCount);
+  }
+}
+
 export function finishIntegerExact(stats: ChannelStats, tile: Tile, sum: bigint, sumSq: bigint): void {
   const elements = tile.width * tile.height;
   stats.elements = elements;
