@@ -200,6 +200,8 @@ export async function runKernel<Params, Partial>(
         models.forEach((model, i) => {
           if (model.observedHere > 0) updates.set(keys[i]!, model.save());
         });
+        // Nothing learned and nothing to discard: leave the file alone (a save locks, reads and rewrites it).
+        if (updates.size === 0 && !options.recalibrate) return;
         const problem = store.save(updates, options.recalibrate ? keys : []);
         if (problem) opened.notes.push(`performance models: ${problem}`);
         for (const [key, model] of updates) saved.set(key, model);

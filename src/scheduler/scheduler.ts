@@ -7,78 +7,10 @@ import { wallClock, type Clock } from './clock.js';
 import { DmdaPolicy } from './dmda-policy.js';
 import { PerfModel } from './perf-model.js';
 import type { DeviceState, SchedulerView, SchedulingPolicy } from './policy.js';
+import type { BatchRecord, DeviceRecord, FaultRecord, ScheduleResult } from './records.js';
 import { WorkQueue, type RetryRange, type TileRange } from './work-queue.js';
 
-/** What one device did in a run. */
-export interface DeviceRecord {
-  id: string;
-  description: string;
-  software: boolean;
-  tiles: number;
-  bytes: number;
-  batches: number;
-  /** Wall seconds with at least one batch in flight. */
-  busySeconds: number;
-  /** bytes / busySeconds. */
-  bytesPerSecond: number;
-  /** Lanes (batches it may have in flight). */
-  lanes: number;
-  /** Whether its lanes share one queue (a GPU), see Device.sharedQueue. */
-  sharedQueue: boolean;
-  /** Batches that failed on it. */
-  failures: number;
-  /** Why it stopped taking work before the end, if it did. */
-  retired: string | null;
-  /** Times a free lane chose to wait (the others would finish the rest sooner), and the last reason. */
-  waits: number;
-  lastWaitReason: string | null;
-  model: PerfModel;
-}
-
-/** One batch: the decision, and how it turned out. */
-export interface BatchRecord {
-  device: string;
-  lane: number;
-  firstTile: number;
-  tileCount: number;
-  bytes: number;
-  /** Seconds since the run started. */
-  start: number;
-  seconds: number;
-  /** Part of `seconds` the device spent moving data, where it can tell. */
-  transferSeconds: number;
-  /** What the device's model expected, or null while it was uncalibrated. */
-  predictedSeconds: number | null;
-  /** Why the policy chose this batch. */
-  reason: string;
-  /** 1 for a first run of these tiles, more for a retry. */
-  attempt: number;
-  /** Set when the batch failed (its tiles were queued again). */
-  error?: string;
-}
-
-/** A failure the run survived (or, last, the one that ended it). */
-export interface FaultRecord {
-  device: string;
-  firstTile: number;
-  tileCount: number;
-  attempt: number;
-  message: string;
-  /** Seconds since the run started. */
-  at: number;
-  /** What the scheduler did about it. */
-  action: string;
-}
-
-export interface ScheduleResult {
-  /** One partial per tile, indexed by tile index. */
-  partials: unknown[];
-  devices: DeviceRecord[];
-  batches: BatchRecord[];
-  faults: FaultRecord[];
-  policy: string;
-  seconds: number;
-}
+export type { BatchRecord, DeviceRecord, FaultRecord, ScheduleResult } from './records.js';
 
 export interface ScheduleOptions {
   /** Work per batch per lane once a device is calibrated. */
@@ -418,7 +350,7 @@ export async function scheduleTiles(
    * its predicted time (and at least a steady batch's), nobody backs it up yet, and this lane's
    * own model says it would finish it before the straggler's elapsed time again.
    */
-  const stragglerFor = (deviceIndex: number, laneIndex: number): Flight | null => {
+  const stragglerFor = (deviceIndex: number): Flight | null => {
     const t = now();
     const target = view().targetBatchSeconds;
     /** When an idle lane of device d would finish `bytes` started now, or null if it cannot tell. */
@@ -455,7 +387,6 @@ export async function scheduleTiles(
     }
     if (worst) worst.backedUp = true;
     else if (Number.isFinite(nextEligible)) wakeAt(nextEligible);
-    void laneIndex;
     return worst;
   };
 
@@ -469,7 +400,7 @@ export async function scheduleTiles(
           notify();
           return;
         }
-        const straggler = stragglerFor(deviceIndex, laneIndex);
+        const straggler = stragglerFor(deviceIndex);
         if (straggler) {
           await runBatch(deviceIndex, laneIndex, straggler.range, `its run is ${(now() - straggler.start).toFixed(3)} s old, predicted ${straggler.predicted!.toFixed(3)} s`, straggler);
           continue;
@@ -484,7 +415,8 @@ export async function scheduleTiles(
         if (retry) {
           // About one steady batch of this lane's work, never the whole of a fast device's batch.
           const rate = state.model.calibrated ? state.model.laneBytesPerSecond : null;
-          const batchTiles = rate !== null && Number.isFinite(rate) ? Math.max(1, Math.round((view().targetBatchSeconds * rate) / view().bytesPerTile)) : retry.count;
+          const { targetBatchSeconds, bytesPerTile } = view();
+          const batchTiles = rate !== null && Number.isFinite(rate) ? Math.max(1, Math.round((targetBatchSeconds * rate) / bytesPerTile)) : retry.count;
           decision = { kind: 'run', count: Math.min(retry.count, batchTiles), reason: `retry: tiles ${retry.first}..${retry.first + retry.count - 1} failed on another device` };
         }
       }
