@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages tilerun's WebGPU tests need: Mesa's lavapipe (software Vulkan) from
-# bookworm-backports. Stock bookworm Mesa 22 is rejected by Dawn (it lacks
+# Installs the Debian packages tilerun's tests need: Mesa's lavapipe (software Vulkan) from
+# bookworm-backports, Chromium (headless-browser runs, driven by puppeteer-core: puppeteer cannot
+# download its own browser here) and redis-server (the distributed runs' queue, BullMQ). Stock bookworm Mesa 22 is rejected by Dawn (it lacks
 # shaderUniform*ArrayDynamicIndexing); Mesa 25 from backports gives a full WebGPU adapter.
 # Idempotent; needs root (or sudo). Safe to run on a machine that already has everything.
 set -euo pipefail
@@ -20,6 +21,20 @@ have_lavapipe() {
   version=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo 0)
   dpkg --compare-versions "$version" ge 24 # Mesa older than 24 is rejected by Dawn
 }
+
+# Packages from the release's own suite: chromium for --runtime browser, redis-server for --redis.
+STOCK_PACKAGES=(chromium redis-server)
+missing_stock=()
+for package in "${STOCK_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing_stock+=("$package")
+done
+if [ ${#missing_stock[@]} -gt 0 ]; then
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing_stock[@]}"
+  echo "install-system-deps: installed ${missing_stock[*]}"
+else
+  echo "install-system-deps: ${STOCK_PACKAGES[*]} already installed"
+fi
 
 if have_lavapipe; then
   echo "install-system-deps: Mesa lavapipe already installed ($(dpkg-query -W -f='${Version}' mesa-vulkan-drivers))"
