@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import type { Tile } from '../tiling/tile.js';
 import type { CpuBatchResult, CpuBatchTask } from './cpu-worker.js';
 import type { BatchJob, BatchTiming, Device, DeviceInfo } from './device.js';
+import { unpackTypedArrays } from './typed-array-pack.js';
 
 export interface CpuPoolOptions {
   /** Worker threads; defaults to the machine's available parallelism. */
@@ -84,8 +85,9 @@ export class CpuPoolDevice implements Device {
     };
     const start = performance.now();
     const { results, computeSeconds } = (await this.pool.run(task)) as CpuBatchResult;
+    const unpacked = unpackTypedArrays(results) as unknown[];
     if (timing) timing.transferSeconds += Math.max(0, (performance.now() - start) / 1000 - computeSeconds);
-    return results;
+    return unpacked;
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,8 @@ import { resolveKernelRef, type KernelRef } from '../../kernels/load-module.js';
 import type { ArrayView } from '../array/array-view.js';
 import type { Tile } from '../tiling/tile.js';
 import { performance } from 'node:perf_hooks';
+import { Piscina, transferableSymbol, valueSymbol } from 'piscina';
+import { packTypedArrays, type PackedValue } from './typed-array-pack.js';
 
 export interface CpuBatchTask {
   kernel: KernelRef;
@@ -16,9 +18,12 @@ export interface CpuBatchTask {
   out?: ArrayView;
 }
 
-/** The batch's results and the seconds the kernel itself took (the rest of a task's time is messaging). */
+/**
+ * The batch's results (their typed arrays packed into one transferred buffer) and the seconds the
+ * kernel itself took (the rest of a task's time is messaging).
+ */
 export interface CpuBatchResult {
-  results: unknown[];
+  results: PackedValue;
   computeSeconds: number;
 }
 
@@ -32,5 +37,10 @@ export default async function runCpuBatch(task: CpuBatchTask): Promise<CpuBatchR
     kernel.cpu(task.view, task.tiles, task.params, task.out);
     results = task.tiles.map(() => null);
   }
-  return { results, computeSeconds: (performance.now() - start) / 1000 };
+  const computeSeconds = (performance.now() - start) / 1000;
+  const packed = packTypedArrays(results);
+  const reply: CpuBatchResult = { results: packed, computeSeconds };
+  if (packed.buffer === null) return reply;
+  // Piscina transfers what a task returns through Piscina.move instead of copying it.
+  return Piscina.move({ [transferableSymbol]: [packed.buffer], [valueSymbol]: reply }) as unknown as CpuBatchResult;
 }
