@@ -1,7 +1,7 @@
 /**
- * The peers bench/wasm-vs-c.bench.ts compares against: the C references (bench/c/tilerun-ref.c,
+ * The peers bench/wasm-vs-c.bench.ts compares against: the C references (bench/peers/tilerun-ref.c,
  * built here with gcc -O3 -march=native -fopenmp when a compiler exists) and OpenCV's per-tile
- * loop (bench/opencv/peers.py, when python3 has cv2). Both read the bench's input from a raw file
+ * loop (bench/peers/opencv.py, when python3 has cv2). Both read the bench's input from a raw file
  * and print the median seconds of their repeats.
  */
 import { execFileSync } from 'node:child_process';
@@ -38,9 +38,9 @@ export function buildCReference(): { binary: string } | { missing: string } {
   mkdirSync(outDir, { recursive: true });
   const binary = join(outDir, 'tilerun-ref');
   try {
-    execFileSync(compiler, ['-O3', '-march=native', '-fopenmp', '-o', binary, join(root, 'bench', 'c', 'tilerun-ref.c'), '-lm'], { stdio: 'pipe' });
+    execFileSync(compiler, ['-O3', '-march=native', '-fopenmp', '-o', binary, join(root, 'bench', 'peers', 'tilerun-ref.c'), '-lm'], { stdio: 'pipe' });
   } catch (error) {
-    return { missing: `${compiler} could not build bench/c/tilerun-ref.c with OpenMP: ${String((error as { stderr?: Buffer }).stderr ?? error).slice(0, 200)}` };
+    return { missing: `${compiler} could not build bench/peers/tilerun-ref.c with OpenMP: ${String((error as { stderr?: Buffer }).stderr ?? error).slice(0, 200)}` };
   }
   return { binary };
 }
