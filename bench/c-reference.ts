@@ -1,7 +1,7 @@
 /**
  * The peers bench/wasm-vs-c.bench.ts compares against: the C references (bench/peers/tilerun-ref.c,
  * built here with gcc -O3 -march=native -fopenmp when a compiler exists) and OpenCV's per-tile
- * loop (bench/peers/opencv.py, when python3 has cv2). Both read the bench's input from a raw file
+ * loop (bench/peers/opencv_peer.py, when python3 has cv2). Both read the bench's input from a raw file
  * and print the median seconds of their repeats.
  */
 import { execFileSync } from 'node:child_process';

@@ -225,7 +225,7 @@ async function main(): Promise<void> {
       cOne = runPeer(c.binary, oneThread, { FRESH_OUTPUT: '0' });
     }
     const one = singleThread(view, testCase, prepared);
-    const cv = 'python' in opencv ? runPeer(opencv.python, [join(repositoryRoot(), 'bench', 'peers', 'opencv.py'), ...common]) : null;
+    const cv = 'python' in opencv ? runPeer(opencv.python, [join(repositoryRoot(), 'bench', 'peers', 'opencv_peer.py'), ...common]) : null;
     const ours = checksumOf(testCase, last!);
     const check = cRun?.checksum === undefined ? '-' : Math.abs(cRun.checksum - ours) <= 1e-5 * Math.abs(ours) + 1e-3 ? 'same' : `DIFF ${cRun.checksum} vs ${ours}`;
     const row: Row = {

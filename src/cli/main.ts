@@ -5,6 +5,7 @@ import { exitCodeOf } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { encodeNpy } from '../io/npy.js';
 import { readInput, ACCEPTED_INPUTS } from '../io/read-input.js';
+import { addBenchCommand } from './bench-command.js';
 import { demoSample } from './demo-sample.js';
 import { devicesJson, formatDevices, listDevices } from './devices-command.js';
 import { formatKernels, kernelsJson } from './kernels-command.js';
@@ -127,6 +128,8 @@ export function buildProgram(): Command {
       const report = await listDevices(threads);
       process.stdout.write((flags.json ? devicesJson(report) : formatDevices(report)) + '\n');
     });
+
+  addBenchCommand(program);
 
   return program;
 }

@@ -1,7 +1,7 @@
 """OpenCV's per-tile loop for bench/wasm-vs-c.bench.ts: the same tiles and work, one OpenCV call
 per tile and statistic, as a Python user of OpenCV would write it.
 
-    python3 opencv.py KERNEL DTYPE FILE SIZE TILE THREADS REPEATS [ARGS...]
+    python3 opencv_peer.py KERNEL DTYPE FILE SIZE TILE THREADS REPEATS [ARGS...]
       tile-stats / histogram  ARGS = bins lo hi
       convolve                ARGS = side w0,w1,...   (reflect boundary, f32 output)
       downsample              ARGS = (none: factor 2, mean: INTER_AREA)
@@ -62,7 +62,7 @@ def main():
                 out[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2] = cv2.resize(image[y : y + h, x : x + w], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
 
     else:
-        raise SystemExit(f"opencv.py: unknown kernel {kernel}")
+        raise SystemExit(f"opencv_peer.py: unknown kernel {kernel}")
 
     run()  # warm-up
     times = []
