@@ -98,7 +98,7 @@ const PYTHON_PACKAGES: Record<string, { module: string; debian: string; script: 
 
 /**
  * Finds the peers for the chosen kernels. The compiler is $CC, else gcc, else cc; python is
- * $TILERUN_PYTHON, else python3 (both looked up on PATH).
+ * $TILERUN_PYTHON, else python3 on PATH or /usr/bin/python3.
  */
 export async function findPeers(kernels: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<FoundPeers> {
   const notes: string[] = [];
@@ -126,20 +126,31 @@ export async function findPeers(kernels: readonly string[], env: NodeJS.ProcessE
     }
   }
 
-  const python = env.TILERUN_PYTHON || 'python3';
+  // Debian's python3-numpy, -dask and -opencv live in /usr/bin/python3's path, which a python3
+  // first on PATH (pyenv, a virtualenv) does not see: each peer takes the first that imports it.
+  const pythons = env.TILERUN_PYTHON ? [env.TILERUN_PYTHON] : ['python3', '/usr/bin/python3'];
   const pythonPeers = wanted.filter((peer) => peer.name in PYTHON_PACKAGES);
+  const runnable: string[] = [];
+  const absent: string[] = [];
   if (pythonPeers.length > 0) {
-    const version = await run(python, ['--version'], PROBE_TIMEOUT_MS);
-    if (!version.ok) {
-      notes.push(`${pythonPeers.map((peer) => peer.name).join(', ')}: no ${python} (${version.message}): skipped`);
-    } else {
-      for (const peer of pythonPeers) {
-        const { module, debian, script } = PYTHON_PACKAGES[peer.name]!;
-        const probe = await run(python, ['-c', `import ${module}`], PROBE_TIMEOUT_MS);
-        if (probe.ok) ready.push({ spec: peer, command: python, args: [join(peersDirectory(), script)] });
-        else notes.push(`${peer.name}: ${python} cannot import ${module} (apt-get install ${debian}): skipped`);
+    for (const python of pythons) {
+      const version = await run(python, ['--version'], PROBE_TIMEOUT_MS);
+      if (version.ok) runnable.push(python);
+      else absent.push(`${python}: ${version.message}`);
+    }
+  }
+  for (const peer of pythonPeers) {
+    const { module, debian, script } = PYTHON_PACKAGES[peer.name]!;
+    let found: string | null = null;
+    for (const python of runnable) {
+      if ((await run(python, ['-c', `import ${module}`], PROBE_TIMEOUT_MS)).ok) {
+        found = python;
+        break;
       }
     }
+    if (found !== null) ready.push({ spec: peer, command: found, args: [join(peersDirectory(), script)] });
+    else if (runnable.length === 0) notes.push(`${peer.name}: no python (${absent.join('; ')}): skipped`);
+    else notes.push(`${peer.name}: ${runnable.join(' and ')} cannot import ${module} (apt-get install ${debian}): skipped`);
   }
   return { ready, stream, notes };
 }

@@ -7,7 +7,7 @@ function layout(rows: string[][], numeric: readonly boolean[]): string {
 }
 
 const fixed = (value: number | null, digits = 2): string => (value === null || !Number.isFinite(value) ? '-' : value.toFixed(digits));
-const percent = (value: number): string => `${Math.round(value * 100)}%`;
+const percent = (value: number): string => (value >= 0.1 || value === 0 ? `${Math.round(value * 100)}%` : `${Number((value * 100).toPrecision(2))}%`);
 
 /** The bench as text: bandwidth, one row per configuration, then the peers against tilerun's best. */
 export function formatBench(result: BenchResult): string {

@@ -1,4 +1,4 @@
-import { escapeHtml, figure, ticks } from './svg.js';
+import { escapeHtml, figure, tickLabel, ticks } from './svg.js';
 
 export interface Bar {
   label: string;
@@ -65,7 +65,7 @@ export function barChart(title: string, unit: string, groups: readonly BarGroup[
   const axis: string[] = [`<line x1="${LABEL}" y1="${TOP - 6}" x2="${LABEL}" y2="${bottom}" class="axis"/>`];
   for (const t of ticks(log ? lo : 0, max, log)) {
     const tx = x(t).toFixed(1);
-    axis.push(`<line x1="${tx}" y1="${TOP - 6}" x2="${tx}" y2="${bottom}" class="grid"/>`, `<text x="${tx}" y="${bottom + 14}" text-anchor="middle" class="muted">${figure(t)}</text>`);
+    axis.push(`<line x1="${tx}" y1="${TOP - 6}" x2="${tx}" y2="${bottom}" class="grid"/>`, `<text x="${tx}" y="${bottom + 14}" text-anchor="middle" class="muted">${tickLabel(t)}</text>`);
   }
   axis.push(`<text x="${LABEL + plot / 2}" y="${bottom + 30}" text-anchor="middle" class="muted">${escapeHtml(unit)}${log ? ' (log scale)' : ''}</text>`);
   const refs = lines.map((line, i) => {

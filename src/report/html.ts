@@ -25,7 +25,8 @@ th { background: #f4f4f4; } ul { padding-left: 20px; } code { background: #f4f4f
 .legend span { display: inline-block; margin-right: 14px; } .legend i { display: inline-block; width: 11px; height: 11px; margin-right: 4px; vertical-align: -1px; }
 `;
 
-const pct = (value: number): string => `${Math.round(value * 100)}%`;
+/** A share in percent; small ones keep two significant figures (0.12%), so a slow run does not read 0%. */
+export const pct = (value: number): string => (value >= 0.1 || value === 0 ? `${Math.round(value * 100)}%` : `${Number((value * 100).toPrecision(2))}%`);
 
 function table(head: string[], rows: string[][], numeric: readonly boolean[]): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
@@ -42,7 +43,7 @@ export function benchReportHtml(result: BenchResult): string {
   const colour = (name: string): string => colourOf(name, spares);
   const { bandwidth, settings, machine } = result;
   const lines: ReferenceLine[] = [{ label: bandwidth.reference.label, value: bandwidth.reference.gigabytesPerSecond, colour: '#c0392b' }];
-  if (bandwidth.c) lines.push({ label: 'memory read, JS, 1 thread', value: bandwidth.js.read, colour: '#e67e22' });
+  if (bandwidth.c) lines.push({ label: 'memory read, JS, 1 thread', value: bandwidth.js.read, colour: '#1a7f5a' });
 
   const charts: string[] = [];
   for (const kernel of settings.kernels) {

@@ -34,6 +34,11 @@ export function figure(value: number): string {
   return value.toPrecision(2);
 }
 
+/** A tick's label: the number as written (0.001, 2.5, 100), without trailing zeros. */
+export function tickLabel(value: number): string {
+  return String(Number(value.toPrecision(6)));
+}
+
 /** Axis ticks: powers of ten (log scale) or 4-6 round steps (linear). */
 export function ticks(lo: number, hi: number, log: boolean): number[] {
   if (log) {

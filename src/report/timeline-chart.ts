@@ -1,8 +1,8 @@
 import type { Timeline } from '../bench/result.js';
-import { escapeHtml, figure, ticks } from './svg.js';
+import { escapeHtml, figure, tickLabel, ticks } from './svg.js';
 
 const WIDTH = 820;
-const LABEL = 130;
+const LABEL = 170;
 const RIGHT = 20;
 const LANE = 18;
 const TOP = 8;
@@ -36,7 +36,7 @@ export function timelineChart(timeline: Timeline, colour: (device: string) => st
   const ms = seconds * 1000;
   for (const t of ticks(0, ms, false)) {
     const tx = x(t / 1000).toFixed(1);
-    axis.push(`<line x1="${tx}" y1="${TOP}" x2="${tx}" y2="${bottom + 4}" class="grid"/>`, `<text x="${tx}" y="${bottom + 16}" text-anchor="middle" class="muted">${figure(t)}</text>`);
+    axis.push(`<line x1="${tx}" y1="${TOP}" x2="${tx}" y2="${bottom + 4}" class="grid"/>`, `<text x="${tx}" y="${bottom + 16}" text-anchor="middle" class="muted">${tickLabel(t)}</text>`);
   }
   axis.push(`<text x="${LABEL + plot / 2}" y="${bottom + 32}" text-anchor="middle" class="muted">milliseconds since the pass started</text>`);
   const dropped = timeline.batches.length > MAX_BATCHES ? `<p class="muted">The first ${MAX_BATCHES} of ${timeline.batches.length} batches are drawn.</p>` : '';
