@@ -7,7 +7,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { AnyKernel } from '../../kernels/types.js';
 import type { DType } from '../array/dtype.js';
+import { UsageError } from '../errors.js';
 import type { Device } from '../devices/device.js';
 import { openDevices, type DeviceSelection } from '../devices/select.js';
 import { runKernel } from '../run.js';
@@ -18,6 +20,11 @@ import { benchKernel, checkAgainst, checksumOf, peerArgs } from './cases.js';
 import { measureConfig, timelineOf } from './measure.js';
 import { findPeers, PEERS, peersDirectory, runPeer, runStream } from './peers.js';
 import type { BandwidthResult, BenchResult, EngineRun, PeerRunResult, Timeline } from './result.js';
+
+interface Config {
+  devices: Device[];
+  label: string;
+}
 
 export interface BenchOptions {
   kernels: string[];
@@ -49,7 +56,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     if (devices.length === 0) throw new Error('no device opened');
     const threads = devices.find((device) => device.info.kind === 'cpu')?.info.threads ?? options.threads ?? availableParallelism();
     // Each device alone, then all together (when there are several).
-    const configs: { devices: Device[]; label: string }[] = devices.map((device) => ({ devices: [device], label: device.info.id }));
+    const configs: Config[] = devices.map((device) => ({ devices: [device], label: device.info.id }));
     if (devices.length > 1) configs.push({ devices, label: 'all' });
     const cases = options.kernels.length * options.sizes.length * options.tiles.length;
     const total = 1 + cases * (configs.length + 1);
@@ -68,6 +75,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     let timeline: Timeline | null = null;
     for (const name of options.kernels) {
       const { kernel, params, label } = benchKernel(name);
+      const kernelConfigs = configsFor(kernel, configs, notes);
       const forKernel = peers.ready.filter((peer) => peer.spec.kernels.includes(name));
       for (const peer of PEERS) {
         if (!peer.kernels.includes(name)) notes.push(`${peer.name}: has no ${name} version`);
@@ -78,15 +86,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         if (forKernel.length > 0) writeFileSync(file, rawBytes(view));
         for (const tile of options.tiles) {
           // The parameters the tiles see (a histogram range found once): no first pass is timed, as the peers get the range too.
-          const prepared = (await runKernel(kernel, view, params, { devices: configs.at(-1)!.devices, tile, models })).params;
+          const prepared = (await runKernel(kernel, view, params, { devices: kernelConfigs.at(-1)!.devices, tile, models })).params;
           let ours: number | null = null;
-          for (const config of configs) {
+          for (const config of kernelConfigs) {
             step(`${label} ${size}x${size} tile ${tile}: ${config.label}`);
             const measured = await measureConfig(kernel, view, prepared, config.devices, config.label, tile, options.repeats, models);
             runs.push(measured.run);
             ours ??= checksumOf(measured.warmUp);
             // The timeline: the last configuration (all devices) of the first kernel's largest size and first tile.
-            if (config === configs.at(-1) && name === options.kernels[0] && size === Math.max(...options.sizes) && tile === options.tiles[0]) {
+            if (config === kernelConfigs.at(-1) && name === options.kernels[0] && size === Math.max(...options.sizes) && tile === options.tiles[0]) {
               timeline = timelineOf(measured.pass, `${name} ${options.dtype} ${size}x${size}, tile ${tile}, ${config.label === 'all' ? 'all devices' : config.label}: the median repeat`);
             }
           }
@@ -125,6 +133,24 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await Promise.allSettled(devices.map((device) => device.close()));
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The configurations that can run a kernel: a device without an implementation of it is left out
+ * (runKernel would run it on a CPU pool opened for the purpose, which is not that device), and
+ * "all" keeps the devices that have one, when there are still several.
+ */
+function configsFor(kernel: AnyKernel, configs: readonly Config[], notes: string[]): Config[] {
+  const out: Config[] = [];
+  for (const config of configs) {
+    const usable = config.devices.filter((device) => device.supports(kernel));
+    if (config.label !== 'all') {
+      if (usable.length > 0) out.push(config);
+      else notes.push(`${config.label}: has no ${kernel.name} implementation: not measured on it`);
+    } else if (usable.length > 1) out.push({ devices: usable, label: 'all' });
+  }
+  if (out.length === 0) throw new UsageError(`none of the chosen devices (${configs.map((c) => c.label).join(', ')}) can run kernel ${kernel.name}`);
+  return out;
 }
 
 async function measureBandwidth(mebibytes: number, threads: number, stream: string | null, notes: string[]): Promise<BandwidthResult> {
