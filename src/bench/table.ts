@@ -1,3 +1,4 @@
+import { figure } from '../report/svg.js';
 import type { BenchResult } from './result.js';
 
 /** Columns padded to their widest cell; numbers right-aligned. */
@@ -6,7 +7,8 @@ function layout(rows: string[][], numeric: readonly boolean[]): string {
   return rows.map((row) => row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
-const fixed = (value: number | null, digits = 2): string => (value === null || !Number.isFinite(value) ? '-' : value.toFixed(digits));
+/** Three significant figures: a slow peer reads 0.0036 GB/s, not 0.00. */
+const fixed = (value: number | null): string => (value === null || !Number.isFinite(value) ? '-' : figure(value));
 const percent = (value: number): string => (value >= 0.1 || value === 0 ? `${Math.round(value * 100)}%` : `${Number((value * 100).toPrecision(2))}%`);
 
 /** The bench as text: bandwidth, one row per configuration, then the peers against tilerun's best. */
@@ -29,7 +31,7 @@ export function formatBench(result: BenchResult): string {
       String(run.tile),
       run.label,
       fixed(run.gigabytesPerSecond),
-      fixed(run.tilesPerSecond, 0),
+      fixed(run.tilesPerSecond),
       percent(run.gigabytesPerSecond / bandwidth.reference.gigabytesPerSecond),
       run.perDevice.map((d) => `${d.id} ${percent(d.share)} tiles, ${percent(d.utilisation)} busy`).join('; '),
     ]);

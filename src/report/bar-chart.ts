@@ -42,6 +42,7 @@ export function barChart(title: string, unit: string, groups: readonly BarGroup[
   const lo = log ? 10 ** Math.floor(Math.log10(min)) : 0;
   const plot = WIDTH - LABEL - RIGHT;
   const x = (v: number): number => LABEL + (log ? (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(max) - Math.log10(lo)) : v / max) * plot;
+  const lineXs = lines.map((line) => x(line.value));
   const parts: string[] = [];
   let y = TOP;
   for (const group of groups) {
@@ -54,7 +55,10 @@ export function barChart(title: string, unit: string, groups: readonly BarGroup[
         const end = x(bar.value);
         parts.push(
           `<rect x="${LABEL}" y="${y}" width="${Math.max(1, end - LABEL).toFixed(1)}" height="${BAR}" fill="${bar.colour}"><title>${escapeHtml(bar.tooltip)}</title></rect>`,
-          `<text x="${(end + 4).toFixed(1)}" y="${y + BAR - 3}">${figure(bar.value)}</text>`,
+          // A figure that would run into a reference line or the edge goes inside its bar.
+          end - LABEL > 45 && (end + 40 > WIDTH - RIGHT || lineXs.some((lx) => lx > end - 2 && lx < end + 40))
+            ? `<text x="${(end - 4).toFixed(1)}" y="${y + BAR - 3}" text-anchor="end" fill="#fff">${figure(bar.value)}</text>`
+            : `<text x="${(end + 4).toFixed(1)}" y="${y + BAR - 3}">${figure(bar.value)}</text>`,
         );
       }
       y += BAR + GAP;
