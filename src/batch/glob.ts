@@ -68,8 +68,49 @@ async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null))?.isDirectory() === true;
 }
 
+/**
+ * Shell brace expansion, done before the pattern is split into segments so an alternative may
+ * hold a `/`: `{a/x,b}.npy` is `a/x.npy` and `b.npy`. Braces nest; an escaped or unclosed brace,
+ * or one without a comma, stays as it is.
+ */
+export function expandBraces(pattern: string): string[] {
+  let open = -1;
+  let depth = 0;
+  const commas: number[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i]!;
+    if (char === '\\') {
+      i++;
+    } else if (char === '{') {
+      if (depth === 0) {
+        open = i;
+        commas.length = 0;
+      }
+      depth++;
+    } else if (char === ',' && depth === 1) {
+      commas.push(i);
+    } else if (char === '}' && depth > 0) {
+      depth--;
+      if (depth === 0) {
+        if (commas.length === 0) continue;
+        const bounds = [open, ...commas, i];
+        const prefix = pattern.slice(0, open);
+        const suffix = pattern.slice(i + 1);
+        return bounds.slice(1).flatMap((end, k) => expandBraces(prefix + pattern.slice(bounds[k]! + 1, end) + suffix));
+      }
+    }
+  }
+  return [pattern];
+}
+
 /** The files a pattern matches, sorted, as paths in the pattern's own form (relative stays relative). */
 export async function expandGlob(pattern: string): Promise<string[]> {
+  const alternatives = expandBraces(pattern);
+  if (alternatives.length > 1) {
+    const all = new Set<string>();
+    for (const alternative of alternatives) for (const path of await expandGlob(alternative)) all.add(path);
+    return [...all].sort();
+  }
   const absolute = isAbsolute(pattern);
   const segments = pattern.split('/').filter((segment, index) => segment !== '' || index === 0);
   if (absolute) segments.shift();
