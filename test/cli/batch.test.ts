@@ -135,6 +135,24 @@ describe('tilerun stats/run over many inputs', () => {
     }
   });
 
+  it('on a terminal, a progress bar on stderr (files, tiles, rate, ETA); none with --quiet', () => {
+    // util-linux `script` runs the command on a pseudo-terminal, as a person at a terminal would.
+    const onTerminal = (quiet: boolean) => {
+      const out = join(dir.path, quiet ? 'out-tty-quiet' : 'out-tty');
+      const command = `${process.execPath} ${launcher} stats in/a in/b/scan.npy --out-dir ${out} --devices cpu${quiet ? ' --quiet' : ''}`;
+      const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000, cwd: dir.path });
+      expect(result.error, 'util-linux script(1) is needed to test the terminal display').toBeUndefined();
+      expect(result.status, result.stdout).toBe(0);
+      return result.stdout;
+    };
+    const shown = onTerminal(false);
+    expect(shown).toMatch(/100% \| files 3\/3 \| tiles \d+ \| [\d.]+ [MG]B\/s \| ETA/);
+    expect(shown).toContain('3 inputs: 3 ok');
+    const quiet = onTerminal(true);
+    expect(quiet).not.toContain('ETA');
+    expect(quiet).toContain('3 inputs: 3 ok');
+  });
+
   it('refuses what a batch cannot do, before any work, with exit code 2', () => {
     let result = tilerun('stats', 'in/a/scan.npy', 'in/b/scan.npy');
     expect(result.code).toBe(2);
