@@ -48,7 +48,7 @@ export interface BatchOptions {
   threads?: number;
 }
 
-/** Seconds to let result files being written finish after Ctrl-C before exiting anyway. */
+/** Seconds the inputs in flight get to finish after Ctrl-C before the batch exits without them. */
 const WRITE_GRACE_SECONDS = 10;
 
 /** Atomic writes leave `.name.<12 hex>.tmp` behind only when the process is killed mid-write. */
@@ -141,7 +141,9 @@ export async function runBatch(args: readonly string[], spec: BatchSpec, options
   const interruption = new Promise<void>((resolve) => (onInterrupt = resolve));
   const writes = new Set<Promise<unknown>>();
   const handleSignal = (): void => {
-    if (interrupted) return;
+    // A second Ctrl-C does not wait: results are renamed into place whole or not at all, and the
+    // temporaries a cut write leaves are removed by the next run.
+    if (interrupted) process.exit(130);
     interrupted = true;
     stop = true;
     onInterrupt();
@@ -187,7 +189,8 @@ export async function runBatch(args: readonly string[], spec: BatchSpec, options
     const workers = Promise.all(Array.from({ length: Math.min(options.jobs, pending.length) }, worker));
     await Promise.race([workers, interruption]);
     if (interrupted) {
-      // Results being written are let finish (a rename is atomic either way); the runs themselves are abandoned.
+      // Inputs in flight get a few seconds to finish and be recorded; then they are abandoned
+      // (a result is renamed into place whole or not at all, so nothing half-written stays).
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, WRITE_GRACE_SECONDS * 1000)));
       await Promise.race([Promise.allSettled([...writes]), grace]);
