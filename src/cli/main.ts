@@ -10,6 +10,7 @@ import { demoSample } from './demo-sample.js';
 import { devicesJson, formatDevices, listDevices } from './devices-command.js';
 import { formatKernels, kernelsJson } from './kernels-command.js';
 import { planCommand } from './plan-command.js';
+import { addBatchOptions, BATCH_HELP, isBatchInvocation, runBatchCommand, statsBatch, type BatchFlags } from './batch-command.js';
 import { runCommand, type RunFlags } from './run-command.js';
 import { parsePositiveInteger } from './options.js';
 import { checkDistinctPaths, checkOutputPath } from './output-path.js';
@@ -21,7 +22,9 @@ Exit codes:
   0  success
   1  internal error (a bug: please report it)
   2  bad usage or input (unknown flag or device, unreadable or unsupported file)
-  3  device error (no WebGPU adapter where one was asked for, a failed GPU call)`;
+  3  device error (no WebGPU adapter where one was asked for, a failed GPU call)
+  4  many inputs: the batch finished, but some inputs failed (summary.json names them)
+  130  interrupted (Ctrl-C): finished results are kept; --resume does the rest`;
 
 function version(): string {
   const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -49,12 +52,18 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run tilerun --help for usage)')
     .exitOverride();
 
-  statsOptions(
-    program
-      .command('stats')
-      .description(`per-tile and whole-array statistics of an input file (${ACCEPTED_INPUTS})`)
-      .argument('<file>', 'input file'),
-  ).action(async (file: string, flags: StatsFlags) => {
+  addBatchOptions(
+    statsOptions(
+      program
+        .command('stats')
+        .description(`per-tile and whole-array statistics of input files (${ACCEPTED_INPUTS})`)
+        .argument('<inputs...>', 'input files, directories or quoted glob patterns (many need --out-dir)')
+        .addHelpText('after', BATCH_HELP),
+    ),
+    'json, csv',
+  ).action(async (inputs: string[], flags: StatsFlags & BatchFlags) => {
+    if (await isBatchInvocation(inputs, flags)) return statsBatch(inputs, flags);
+    const file = inputs[0]!;
     const options = await parseStatsFlags(flags);
     checkDistinctPaths(file, { '--out': options.out?.path, '--trace': options.schedule.trace });
     const view = await readInput(file);
@@ -83,7 +92,8 @@ export function buildProgram(): Command {
     .command('run')
     .description(`run a kernel over an input file (${ACCEPTED_INPUTS}): a built-in by name (see tilerun kernels) or your own module by path`)
     .argument('<kernel>', "a built-in kernel's name, or a kernel module such as ./my-kernel.js (or give --kernel and only the input)")
-    .argument('[input]', 'input file')
+    .argument('[inputs...]', 'input files, directories or quoted glob patterns (many need --out-dir)')
+    .addHelpText('after', BATCH_HELP)
     .option('--kernel <module>', 'a kernel module (.js, .mjs, .ts) to run instead of a built-in')
     .option('-p, --param <name=value>', 'a kernel parameter (repeatable; tilerun kernels lists them)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('-o, --out <file>', 'write the result: an array (.npy, .png, .tif) for map kernels, .json for reductions (atomically)')
@@ -91,9 +101,13 @@ export function buildProgram(): Command {
     .option('--devices <list>', `devices to run on: ${DEVICE_CHOICES}`, 'auto')
     .option('--threads <n>', 'CPU worker threads (default: all cores)')
     .option('--json', 'print the result (reductions) or a run report (maps) as JSON on stdout');
-  addScheduleOptions(program.commands.at(-1)!).action(async (first: string, second: string | undefined, flags: RunFlags) => {
-      await runCommand(first, second, flags);
-    });
+  addBatchOptions(addScheduleOptions(program.commands.at(-1)!), 'npy, png, tif for map kernels; json for reductions').action(
+    async (first: string, rest: string[], flags: RunFlags & BatchFlags) => {
+      const [kernelArgument, inputs] = flags.kernel !== undefined ? [flags.kernel, [first, ...rest]] : [first, rest];
+      if (inputs.length > 0 && (await isBatchInvocation(inputs, flags))) return runBatchCommand(kernelArgument, inputs, flags);
+      await runCommand(first, rest[0], flags);
+    },
+  );
 
   program
     .command('plan')

@@ -85,7 +85,7 @@ export async function parseRunArguments(first: string, second: string | undefine
 }
 
 /** Parameters and output format checked against the input, before any tile runs. */
-function checkAgainstInput(options: RunCommandOptions, view: ArrayView): void {
+export function checkAgainstInput(options: RunCommandOptions, view: ArrayView): void {
   options.kernel.validateParams(view, options.params);
   if (options.kernel.kind === 'map') {
     const shape = options.kernel.output(view, options.params);
