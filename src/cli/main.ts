@@ -13,6 +13,7 @@ import { runCommand, type RunFlags } from './run-command.js';
 import { parsePositiveInteger } from './options.js';
 import { checkDistinctPaths, checkOutputPath } from './output-path.js';
 import { addScheduleOptions, reportSchedule } from './schedule-flags.js';
+import { addDistributedCommands, addRemoteOptions, parseRemoteFlags, type RemoteFlags } from './distributed-command.js';
 import { emitStats, parseStatsFlags, runStats, type StatsFlags } from './stats-command.js';
 
 const EXIT_CODES_HELP = `
@@ -48,13 +49,17 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run tilerun --help for usage)')
     .exitOverride();
 
-  statsOptions(
-    program
-      .command('stats')
-      .description(`per-tile and whole-array statistics of an input file (${ACCEPTED_INPUTS})`)
-      .argument('<file>', 'input file'),
-  ).action(async (file: string, flags: StatsFlags) => {
+  addRemoteOptions(
+    statsOptions(
+      program
+        .command('stats')
+        .description(`per-tile and whole-array statistics of an input file (${ACCEPTED_INPUTS})`)
+        .argument('<file>', 'input file'),
+    ),
+  ).action(async (file: string, flags: StatsFlags & RemoteFlags) => {
     const options = await parseStatsFlags(flags);
+    const remote = parseRemoteFlags(flags, file);
+    if (remote) options.remote = remote;
     checkDistinctPaths(file, { '--out': options.out?.path, '--trace': options.schedule.trace });
     const view = await readInput(file);
     const { document, result } = await runStats(view, file, options);
@@ -90,7 +95,7 @@ export function buildProgram(): Command {
     .option('--devices <list>', `devices to run on: ${DEVICE_CHOICES}`, 'auto')
     .option('--threads <n>', 'CPU worker threads (default: all cores)')
     .option('--json', 'print the result (reductions) or a run report (maps) as JSON on stdout');
-  addScheduleOptions(program.commands.at(-1)!).action(async (first: string, second: string | undefined, flags: RunFlags) => {
+  addRemoteOptions(addScheduleOptions(program.commands.at(-1)!)).action(async (first: string, second: string | undefined, flags: RunFlags) => {
       await runCommand(first, second, flags);
     });
 
@@ -128,6 +133,7 @@ export function buildProgram(): Command {
       process.stdout.write((flags.json ? devicesJson(report) : formatDevices(report)) + '\n');
     });
 
+  addDistributedCommands(program);
   return program;
 }
 
