@@ -53,7 +53,9 @@ export async function runDistributed<Params, Partial>(kernel: AnyKernel, view: A
   const runId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const producer = new FlowProducer({ connection: redis });
   const batchQueue = new Queue(BATCH_QUEUE, { connection: redis });
-  const stitchEvents = new QueueEvents(STITCH_QUEUE, { connection: redis.duplicate() });
+  // QueueEvents blocks on its connection: it gets its own, closed with the rest below.
+  const eventsConnection = redis.duplicate();
+  const stitchEvents = new QueueEvents(STITCH_QUEUE, { connection: eventsConnection });
   const started = performance.now();
   const deadline = started + (options.timeoutSeconds ?? 3600) * 1000;
   const notes: string[] = [];
@@ -188,6 +190,7 @@ export async function runDistributed<Params, Partial>(kernel: AnyKernel, view: A
     };
   } finally {
     await Promise.allSettled([producer.close(), batchQueue.close(), stitchEvents.close()]);
+    eventsConnection.disconnect();
     redis.disconnect();
   }
 }
@@ -219,16 +222,24 @@ function workerRecord(id: string, share: WorkerShares[string], devices: string |
 async function failure(queue: Queue, children: string[], ranges: [number, number][], error: unknown, timedOut: number | null): Promise<Error> {
   let failed: { index: number; reason: string; attempts: number } | null = null;
   let cancelled = 0;
-  for (const [index, id] of children.entries()) {
-    const job = await Job.fromId(queue, id);
-    if (!job) continue;
-    const state = await job.getState();
-    if (state === 'failed' && failed === null && !job.failedReason.startsWith('cancelled:')) failed = { index, reason: job.failedReason, attempts: job.attemptsMade };
-    if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
+  // Workers see the failed parent and fail the batches they pick up as cancelled; the ones still
+  // waiting are removed here. Either way each is counted once.
+  const states = await Promise.all(
+    children.map(async (id) => {
+      const job = await Job.fromId(queue, id);
+      return job ? { job, state: await job.getState() } : null;
+    }),
+  );
+  for (const [index, entry] of states.entries()) {
+    if (entry === null) continue;
+    const { job, state } = entry;
+    if (state === 'failed' && job.failedReason.startsWith('cancelled:')) cancelled++;
+    else if (state === 'failed' && failed === null) failed = { index, reason: job.failedReason, attempts: job.attemptsMade };
+    else if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
       if (await job.remove().then(() => true, () => false)) cancelled++;
     }
   }
-  const tail = cancelled > 0 ? `; ${cancelled} batch${cancelled === 1 ? '' : 'es'} not yet started were cancelled` : '';
+  const tail = cancelled > 0 ? `; ${cancelled} batch${cancelled === 1 ? ' that had not started was' : 'es that had not started were'} cancelled` : '';
   if (timedOut !== null) return new DeviceError(`the distributed run did not finish within ${timedOut} s (are workers running? tilerun status --redis ...)${tail}`);
   if (failed !== null) {
     const [first, end] = ranges[failed.index]!;

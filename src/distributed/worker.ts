@@ -98,6 +98,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         if (state === 'failed' || state === 'unknown') throw new UnrecoverableError(`cancelled: run ${data.run} has failed or was removed`);
       }
       active++;
+      log(`batch ${job.id}: starting tiles ${data.tiles.map(([first, end]) => `${first}..${end - 1}`).join(', ')}`);
       try {
         const result = await runner.run(data);
         log(`batch ${job.id}: ${result.tiles.length} tiles in ${result.seconds.toFixed(3)} s`);
