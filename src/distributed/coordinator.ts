@@ -37,6 +37,8 @@ export interface DistributedOptions {
 
 /** Kept for finished batches and runs, so `tilerun status` can count them. */
 const KEEP = { age: 24 * 3600, count: 10_000 };
+/** BullMQ's largest job priority (2^21). */
+const MAX_PRIORITY = 2_097_152;
 
 /**
  * Runs a kernel on the workers registered in Redis: each pass (a first pass, then the main one)
@@ -105,6 +107,10 @@ export async function runDistributed<Params, Partial>(kernel: AnyKernel, view: A
             data,
             opts: {
               jobId: `${prefix}-b${i}`,
+              // In tile order; a retried batch (back from its backoff) goes ahead of the batches
+              // not yet started instead of behind them, so a batch that keeps failing fails the
+              // run early and the rest is cancelled rather than computed for nothing.
+              priority: Math.min(i + 1, MAX_PRIORITY),
               attempts: options.attempts ?? 3,
               backoff: { type: 'exponential', delay: 200 },
               failParentOnFailure: true,
@@ -233,8 +239,9 @@ async function failure(queue: Queue, children: string[], ranges: [number, number
   for (const [index, entry] of states.entries()) {
     if (entry === null) continue;
     const { job, state } = entry;
-    if (state === 'failed' && job.failedReason.startsWith('cancelled:')) cancelled++;
-    else if (state === 'failed' && failed === null) failed = { index, reason: job.failedReason, attempts: job.attemptsMade };
+    const reason = job.failedReason ?? '';
+    if (state === 'failed' && reason.startsWith('cancelled:')) cancelled++;
+    else if (state === 'failed' && failed === null) failed = { index, reason, attempts: job.attemptsMade };
     else if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
       if (await job.remove().then(() => true, () => false)) cancelled++;
     }
