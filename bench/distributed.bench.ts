@@ -5,7 +5,9 @@
  *   machine has 2 cores, shared: more than 2 workers cannot be faster, and this says by how much);
  * - queue overhead: with 1 worker, the run's wall time minus the time the worker spent in its
  *   batches, per batch, over a sweep of batch sizes, and the batch size from which the overhead is
- *   under 5% of the run.
+ *   under 5% of the run. The overhead is split (least squares over the sweep) into a cost per run
+ *   and a cost per batch; the batch size printed is where the per-batch cost is under 5% of a
+ *   batch's time on the worker.
  *
  *   npm run bench:distributed [-- --size 4096 --tile 256 --repeats 3 --json]
  */
@@ -125,9 +127,24 @@ try {
       }
     }
   }
-  const under5 = sweep.find((entry) => entry.overheadShare < 0.05);
-  log(under5 ? `queue overhead under 5% from ${under5.batchTiles} tiles (${((under5.batchTiles * tile * tile) / 2 ** 20).toFixed(2)} MiB) per batch` : 'queue overhead never under 5% in this sweep');
-  if (flags.json) process.stdout.write(JSON.stringify({ size, tile, tiles, repeats, scaling, sweep, under5PercentFromBatchTiles: under5?.batchTiles ?? null }, null, 2) + '\n');
+  // Overhead = a fixed cost per run (connections, the flow, the stitch job) + a cost per batch:
+  // a least-squares line through (batches, wall - busy) separates the two.
+  const n = sweep.length;
+  const mx = sweep.reduce((sum, e) => sum + e.batches, 0) / n;
+  const overheads = sweep.map((e) => e.seconds * e.overheadShare);
+  const my = overheads.reduce((sum, v) => sum + v, 0) / n;
+  const slope = sweep.reduce((sum, e, i) => sum + (e.batches - mx) * (overheads[i]! - my), 0) / sweep.reduce((sum, e) => sum + (e.batches - mx) ** 2, 0);
+  const fixedSeconds = my - slope * mx;
+  // Seconds a worker spends per tile, from the run with the fewest batches (least per-batch cost in it).
+  const last = sweep.at(-1)!;
+  const tileSeconds = (last.seconds * (1 - last.overheadShare)) / tiles;
+  // Per-batch overhead under 5% of a batch's time: slope / (slope + B x tileSeconds) < 0.05.
+  const under5 = Math.ceil((slope * 19) / tileSeconds);
+  log(`queue overhead: ${(slope * 1000).toFixed(1)} ms per batch + ${fixedSeconds.toFixed(2)} s per run (fit over the sweep); a worker spends ${(tileSeconds * 1000).toFixed(2)} ms per tile`);
+  log(`per-batch overhead under 5% from about ${under5} tiles (${((under5 * tile * tile) / 2 ** 20).toFixed(0)} MiB) per batch`);
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ size, tile, tiles, repeats, scaling, sweep, perBatchSeconds: slope, perRunSeconds: fixedSeconds, tileSeconds, under5PercentFromBatchTiles: under5 }, null, 2) + '\n');
+  }
 } finally {
   for (const worker of workers) worker.kill('SIGTERM');
   await new Promise((resolve) => setTimeout(resolve, 500));
