@@ -15,6 +15,7 @@ import { runCommand, type RunFlags } from './run-command.js';
 import { parsePositiveInteger } from './options.js';
 import { checkDistinctPaths, checkOutputPath } from './output-path.js';
 import { addScheduleOptions, reportSchedule } from './schedule-flags.js';
+import { addDistributedCommands, addRemoteOptions, parseRemoteFlags, type RemoteFlags } from './distributed-command.js';
 import { emitStats, parseStatsFlags, runStats, type StatsFlags } from './stats-command.js';
 
 const EXIT_CODES_HELP = `
@@ -53,18 +54,22 @@ export function buildProgram(): Command {
     .exitOverride();
 
   addBatchOptions(
-    statsOptions(
-      program
-        .command('stats')
-        .description(`per-tile and whole-array statistics of input files (${ACCEPTED_INPUTS})`)
-        .argument('<inputs...>', 'input files, directories or quoted glob patterns (many need --out-dir)')
-        .addHelpText('after', BATCH_HELP),
+    addRemoteOptions(
+      statsOptions(
+        program
+          .command('stats')
+          .description(`per-tile and whole-array statistics of input files (${ACCEPTED_INPUTS})`)
+          .argument('<inputs...>', 'input files, directories or quoted glob patterns (many need --out-dir)')
+          .addHelpText('after', BATCH_HELP),
+      ),
     ),
     'json, csv',
-  ).action(async (inputs: string[], flags: StatsFlags & BatchFlags) => {
+  ).action(async (inputs: string[], flags: StatsFlags & BatchFlags & RemoteFlags) => {
     if (await isBatchInvocation(inputs, flags)) return statsBatch(inputs, flags);
     const file = inputs[0]!;
     const options = await parseStatsFlags(flags);
+    const remote = parseRemoteFlags(flags, file);
+    if (remote) options.remote = remote;
     checkDistinctPaths(file, { '--out': options.out?.path, '--trace': options.schedule.trace });
     const view = await readInput(file);
     const { document, result } = await runStats(view, file, options);
@@ -101,7 +106,7 @@ export function buildProgram(): Command {
     .option('--devices <list>', `devices to run on: ${DEVICE_CHOICES}`, 'auto')
     .option('--threads <n>', 'CPU worker threads (default: all cores)')
     .option('--json', 'print the result (reductions) or a run report (maps) as JSON on stdout');
-  addBatchOptions(addScheduleOptions(program.commands.at(-1)!), 'npy, png, tif for map kernels; json for reductions').action(
+  addBatchOptions(addRemoteOptions(addScheduleOptions(program.commands.at(-1)!)), 'npy, png, tif for map kernels; json for reductions').action(
     async (first: string, rest: string[], flags: RunFlags & BatchFlags) => {
       const [kernelArgument, inputs] = flags.kernel !== undefined ? [flags.kernel, [first, ...rest]] : [first, rest];
       if (inputs.length > 0 && (await isBatchInvocation(inputs, flags))) return runBatchCommand(kernelArgument, inputs, flags);
@@ -144,6 +149,7 @@ export function buildProgram(): Command {
     });
 
   addBenchCommand(program);
+  addDistributedCommands(program);
 
   return program;
 }

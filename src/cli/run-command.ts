@@ -14,12 +14,14 @@ import { checkDistinctPaths, checkOutputPath } from './output-path.js';
 import { parsePositiveInteger } from './options.js';
 import { parseScheduleFlags, reportingFailures, reportSchedule, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
 import { blameModule, checkOutputShape, runKernel, type RunResult } from '../run.js';
+import { runDistributed, type DistributedOptions } from '../distributed/coordinator.js';
+import { parseRemoteFlags, type RemoteFlags } from './distributed-command.js';
 import { formatBytes } from './format.js';
 import { terminalProgress } from './progress.js';
 import { tileStatsSummary } from './tile-stats-summary.js';
 
 /** The flags of `tilerun run` as commander hands them over. */
-export interface RunFlags extends ScheduleFlags {
+export interface RunFlags extends ScheduleFlags, RemoteFlags {
   kernel?: string;
   param: string[];
   out?: string;
@@ -40,6 +42,7 @@ interface RunCommandOptions {
   selection: DeviceSelection;
   json: boolean;
   schedule: ScheduleChoices;
+  remote?: DistributedOptions;
 }
 
 /** A built-in kernel by name, or a user's module by path. */
@@ -81,6 +84,8 @@ export async function parseRunArguments(first: string, second: string | undefine
     options.out = flags.out;
   }
   checkDistinctPaths(input, { '--out': options.out, '--trace': options.schedule.trace });
+  const remote = parseRemoteFlags(flags, input);
+  if (remote) options.remote = remote;
   return options;
 }
 
@@ -161,6 +166,7 @@ export async function runCommand(first: string, second: string | undefined, flag
   try {
     result = await reportingFailures(
       () =>
+        options.remote ? runDistributed(options.kernel, view, options.params, { ...options.remote, ...(options.tile === undefined ? {} : { tile: options.tile }) }) :
         runKernel(options.kernel, view, options.params, {
           selection: options.selection,
           ...(options.tile === undefined ? {} : { tile: options.tile }),

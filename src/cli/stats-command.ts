@@ -7,6 +7,7 @@ import { parseDeviceSelection, type DeviceSelection } from '../devices/select.js
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
 import { runKernel, type RunResult } from '../run.js';
+import { runDistributed, type DistributedOptions } from '../distributed/coordinator.js';
 import { parseScheduleFlags, reportingFailures, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
 import { parseNonNegativeInteger, parsePositiveInteger } from './options.js';
 import { checkOutputPath } from './output-path.js';
@@ -34,6 +35,8 @@ export interface StatsOptions {
   json: boolean;
   out?: { path: string; format: 'json' | 'csv' };
   schedule: ScheduleChoices;
+  /** Run on the workers of a Redis instead of this machine's devices. */
+  remote?: DistributedOptions;
 }
 
 /** Checks every flag before any work starts, so a bad flag costs nothing and writes nothing. */
@@ -67,6 +70,7 @@ export async function runStats(
   try {
     const result = await reportingFailures(
       () =>
+        options.remote ? runDistributed<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), view, params, { ...options.remote, ...(options.tile === undefined ? {} : { tile: options.tile }) }) :
         runKernel<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), view, params, {
           selection: options.selection,
           ...(options.tile === undefined ? {} : { tile: options.tile }),

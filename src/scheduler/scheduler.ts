@@ -2,7 +2,7 @@ import { DTYPE_INFO } from '../array/dtype.js';
 import type { BatchJob, BatchTiming, Device } from '../devices/device.js';
 import { DeviceError } from '../errors.js';
 import type { TileGrid } from '../tiling/tile-grid.js';
-import { tileRange } from '../tiling/tile-grid.js';
+import { tileAt, tileRange } from '../tiling/tile-grid.js';
 import { wallClock, type Clock } from './clock.js';
 import { DmdaPolicy } from './dmda-policy.js';
 import { PerfModel } from './perf-model.js';
@@ -27,6 +27,11 @@ export interface ScheduleOptions {
   /** A batch running longer than max(this, watchdogFactor x its prediction) is given up on and its device retired. */
   minBatchTimeoutSeconds?: number;
   watchdogFactor?: number;
+  /**
+   * Runs only these tiles of `grid` (a distributed worker's batch), in this order; partials come
+   * back in the same order. Absent: every tile of the grid.
+   */
+  tileIndices?: readonly number[];
 }
 
 /** A scheduler failure that ends the run; carries what was recorded up to it. */
@@ -71,7 +76,12 @@ export async function scheduleTiles(
   const bytesPerElement = DTYPE_INFO[job.view.dtype].bytesPerElement;
   const channels = job.view.channels;
   const totalBytes = tileBytes(job.view.width, job.view.height, channels, bytesPerElement);
-  const queue = new WorkQueue(grid.count);
+  const subset = options.tileIndices;
+  // Positions in the work queue are positions in `subset` when one is given.
+  const tileCount = subset ? subset.length : grid.count;
+  const tilesAt = (first: number, count: number) =>
+    subset ? subset.slice(first, first + count).map((index) => tileAt(grid, index)) : tileRange(grid, first, count);
+  const queue = new WorkQueue(tileCount);
   const states: DeviceState[] = devices.map((device, index) => ({
     index,
     device,
@@ -82,7 +92,7 @@ export async function scheduleTiles(
     predictedQueueEnd: 0,
   }));
   const records = devices.map(() => ({ tiles: 0, bytes: 0, batches: 0, failures: 0, consecutiveFailures: 0, waits: 0, lastWait: null as string | null, retired: null as string | null, busy: 0, busySince: 0, active: 0, lastEnd: 0, lastSampleEnd: -1 }));
-  const partials: unknown[] = new Array(grid.count);
+  const partials: unknown[] = new Array(tileCount);
   const batches: BatchRecord[] = [];
   const faults: FaultRecord[] = [];
   const startTime = clock.now();
@@ -164,7 +174,7 @@ export async function scheduleTiles(
     queue,
     devices: states,
     bytesPerTile: totalBytes / Math.max(1, grid.count),
-    totalTiles: grid.count,
+    totalTiles: tileCount,
     totalLanes,
     targetBatchSeconds: options.targetBatchSeconds ?? 0.05,
     probeBytes: options.probeBytes ?? 1 << 20,
@@ -200,7 +210,7 @@ export async function scheduleTiles(
     const state = states[deviceIndex]!;
     const record = records[deviceIndex]!;
     const device = state.device;
-    const tiles = tileRange(grid, range.first, range.count);
+    const tiles = tilesAt(range.first, range.count);
     const bytes = tiles.reduce((sum, tile) => sum + tileBytes(tile.width, tile.height, channels, bytesPerElement), 0);
     const start = now();
     // A shared queue runs this batch after those already on it: predict from the queue's end.
@@ -316,8 +326,8 @@ export async function scheduleTiles(
       record.consecutiveFailures = 0;
       tilesDone += range.count;
       bytesDone += bytes;
-      options.onProgress?.(tilesDone, grid.count, bytesDone);
-      if (tilesDone === grid.count) allDone();
+      options.onProgress?.(tilesDone, tileCount, bytesDone);
+      if (tilesDone === tileCount) allDone();
       notify();
       return;
     }
@@ -394,7 +404,7 @@ export async function scheduleTiles(
     const state = states[deviceIndex]!;
     const id = `${deviceIndex}:${laneIndex}`;
     for (;;) {
-      if (fatal !== null || !state.alive || tilesDone === grid.count) return;
+      if (fatal !== null || !state.alive || tilesDone === tileCount) return;
       if (queue.remaining === 0) {
         if (inFlight === 0) {
           notify();
@@ -451,7 +461,7 @@ export async function scheduleTiles(
   states.forEach((state) => state.lanes.forEach((_, l) => lanes.push(laneLoop(state.index, l))));
   // Done when every lane has stopped, or when every tile has a result: a straggler whose backup
   // won may still be running, and its result will be discarded.
-  if (grid.count === 0) allDone();
+  if (tileCount === 0) allDone();
   await Promise.race([Promise.all(lanes), finished]);
   returned = true;
   (wakeTimer as { cancel: () => void } | null)?.cancel();
