@@ -4,7 +4,9 @@ import { DEVICE_CHOICES } from '../devices/select.js';
 import { exitCodeOf } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { encodeNpy } from '../io/npy.js';
-import { readInput, ACCEPTED_INPUTS } from '../io/read-input.js';
+import { STREAMED_INPUTS } from '../io/open-input.js';
+import { addInputOptions, parseInputFlags } from './input-flags.js';
+import { openOneInput } from './input-run.js';
 import { demoSample } from './demo-sample.js';
 import { devicesJson, formatDevices, listDevices } from './devices-command.js';
 import { formatKernels, kernelsJson } from './kernels-command.js';
@@ -49,15 +51,24 @@ export function buildProgram(): Command {
     .exitOverride();
 
   statsOptions(
-    program
-      .command('stats')
-      .description(`per-tile and whole-array statistics of an input file (${ACCEPTED_INPUTS})`)
-      .argument('<file>', 'input file'),
+    addInputOptions(
+      program
+        .command('stats')
+        .description(`per-tile and whole-array statistics of an input file (${STREAMED_INPUTS}); large files are read band by band from disk`)
+        .argument('<file>', 'input file'),
+    ),
   ).action(async (file: string, flags: StatsFlags) => {
     const options = await parseStatsFlags(flags);
     checkDistinctPaths(file, { '--out': options.out?.path, '--trace': options.schedule.trace });
-    const view = await readInput(file);
-    const { document, result } = await runStats(view, file, options);
+    const inputOptions = parseInputFlags(flags);
+    const { input, close } = await openOneInput(file, inputOptions);
+    let ran;
+    try {
+      ran = await runStats({ input, stream: inputOptions.stream }, input.name, options);
+    } finally {
+      await close();
+    }
+    const { document, result } = ran;
     await emitStats(document, options);
     await reportSchedule(result.schedule, options.schedule, `tilerun stats ${file}`, options.json);
   });
@@ -80,7 +91,7 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description(`run a kernel over an input file (${ACCEPTED_INPUTS}): a built-in by name (see tilerun kernels) or your own module by path`)
+    .description(`run a kernel over an input file (${STREAMED_INPUTS}; large files are read band by band from disk): a built-in by name (see tilerun kernels) or your own module by path`)
     .argument('<kernel>', "a built-in kernel's name, or a kernel module such as ./my-kernel.js (or give --kernel and only the input)")
     .argument('[input]', 'input file')
     .option('--kernel <module>', 'a kernel module (.js, .mjs, .ts) to run instead of a built-in')
@@ -90,6 +101,7 @@ export function buildProgram(): Command {
     .option('--devices <list>', `devices to run on: ${DEVICE_CHOICES}`, 'auto')
     .option('--threads <n>', 'CPU worker threads (default: all cores)')
     .option('--json', 'print the result (reductions) or a run report (maps) as JSON on stdout');
+  addInputOptions(program.commands.at(-1)!);
   addScheduleOptions(program.commands.at(-1)!).action(async (first: string, second: string | undefined, flags: RunFlags) => {
       await runCommand(first, second, flags);
     });
