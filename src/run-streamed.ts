@@ -150,7 +150,13 @@ export async function runKernelStreamed<Params, Partial>(
     let params = userParams;
     // The band runs call prepare again with these parameters: the built-in kernels' prepare returns
     // prepared parameters unchanged (their range is set), so no band makes a first pass of its own.
-    if (kernel.prepare) params = (await kernel.prepare(meta, userParams, streamedReduce)) as Params;
+    if (kernel.prepare) {
+      params = (await kernel.prepare(meta, userParams, streamedReduce)) as Params;
+      // Check that claim: a prepare that would make a first pass again would make one per band, over that band alone.
+      await kernel.prepare(meta, params, () => {
+        throw new UsageError(`kernel ${kernel.name}'s prepare makes a first pass even when given its prepared parameters, so each band would make its own: it cannot be streamed; give a smaller input`);
+      });
+    }
     const halo = kernel.halo(meta, params);
     let partials: Partial[] = [];
     let output: ArrayView | undefined;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getKernel } from '../../kernels/index.js';
 import { parseParams } from '../../kernels/params.js';
+import type { AnyReductionKernel, ReduceWith } from '../../kernels/types.js';
 import { arrayFromElements, type ArrayView } from '../../src/array/array-view.js';
 import { CpuPoolDevice } from '../../src/devices/cpu-pool.js';
 import { encodeNpy } from '../../src/io/npy.js';
@@ -122,6 +123,18 @@ describe('streamed runs equal in-memory runs', () => {
     const memory = await runKernel(kernel, view, params, devices());
     expect(streamed.output!.height).toBe(Math.ceil(HEIGHT / 4));
     expect(Buffer.from(streamed.output!.buffer).equals(Buffer.from(memory.output!.buffer))).toBe(true);
+  });
+
+  it('refuses a kernel whose prepare would make a first pass in every band', async () => {
+    const tileStats = getKernel('tile-stats') as AnyReductionKernel;
+    const greedy = {
+      ...tileStats,
+      name: 'greedy-prepare',
+      prepare: async (_view: ArrayView, params: unknown, reduce: ReduceWith) => ({ ...(params as object), seen: await reduce(tileStats, { bins: 0, range: null }) }),
+    } as AnyReductionKernel;
+    await expect(runKernelStreamed(greedy, new MemorySource(u16Array()), { bins: 0, range: null }, { ...devices(), bandBytes: 1 })).rejects.toThrow(
+      /kernel greedy-prepare's prepare makes a first pass even when given its prepared parameters/,
+    );
   });
 
   it('a failing read fails the run with its error, and leaves no read running', async () => {
