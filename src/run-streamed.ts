@@ -3,7 +3,7 @@ import { allocateArray, byteLength, type ArrayView } from './array/array-view.js
 import type { Device } from './devices/device.js';
 import { openDevices } from './devices/select.js';
 import { UsageError } from './errors.js';
-import { readBand, rowBytesOf, shapeOnlyView, type RowSource } from './io/row-source.js';
+import { rowBytesOf, shapeOnlyView, type RowSource } from './io/row-source.js';
 import { blameModule, MAX_RESULT_BYTES, runKernel, type PassRecord, type RunOptions, type RunResult } from './run.js';
 import { mergeDeviceRecords } from './scheduler/merge-records.js';
 import { ModelStore } from './scheduler/model-store.js';
@@ -40,7 +40,7 @@ export interface StreamedResult<Params = unknown, Partial = unknown> extends Run
 /**
  * runKernel for arrays read from disk: each pass runs over bands of whole tile rows, read (with
  * the halo rows above and below) into a band buffer while the previous band runs, so at most two
- * bands are in memory, whatever the file size. Every band is a runKernel call on the run's open
+ * bands are in memory, whatever the file size (two band buffers, reused). Every band is a runKernel call on the run's open
  * devices with the run's tile edge, so the band's tiles are the whole array's tiles in the same
  * order: reductions collect every tile's partial and stitch them once, in tile order, exactly as
  * an in-memory run does; maps hand each band's output rows (halo rows dropped) to the sink.
@@ -86,11 +86,18 @@ export async function runKernelStreamed<Params, Partial>(
       const bands: [number, number][] = [];
       for (let y = 0; y < source.height; y += bandRows) bands.push([y, Math.min(source.height, y + bandRows)]);
       bandCount = bands.length;
+      // Two band buffers, used in turn: band i+1 is read into the one band i-1 used (finished by then).
+      // A fresh buffer per band would be freed only when every worker thread has collected it, and
+      // idle workers collect rarely: measured, peak RSS grew to over half the file that way.
+      const capacity = Math.min(source.height, bandRows + 2 * halo);
+      const buffers = [0, 1].map(() => allocateArray(source.dtype, capacity, source.width, source.channels).buffer);
       const read = async (i: number) => {
         const [y0, y1] = bands[i]!;
         const r0 = Math.max(0, y0 - halo);
         const r1 = Math.min(source.height, y1 + halo);
-        return { view: await readBand(source, r0, r1), top: y0 - r0 };
+        const view: ArrayView = { dtype: source.dtype, height: r1 - r0, width: source.width, channels: source.channels, buffer: buffers[i % 2]!, byteOffset: 0 };
+        await source.readRows(r0, r1, new Uint8Array(view.buffer, 0, byteLength(view)));
+        return { view, top: y0 - r0 };
       };
       // A read ahead that fails while a band runs is reported when its turn comes (the await below), not as an unhandled rejection.
       const ahead = (i: number) => {
