@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     rmSync(directory, { recursive: true, force: true });
     throw new Error(`${directory}: ${(free / 2 ** 30).toFixed(1)} GiB free, the bench needs ${(needed / 2 ** 30).toFixed(1)} GiB: use --gib`);
   }
+  // execArgv carries a loader (tsx) when the bench runs from source.
   const self = fileURLToPath(import.meta.url);
   const results: Measurement[] = [];
   try {
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
       ['streamed', small, smallHeight],
       ['streamed', large, largeHeight],
     ] as const) {
-      const run = spawnSync(process.execPath, [self, '--child', mode, '--path', path, '--height', String(height), '--width', String(width), '--devices', flags.devices!], { encoding: 'utf8', timeout: 1_800_000 });
+      const run = spawnSync(process.execPath, [...process.execArgv, self, '--child', mode, '--path', path, '--height', String(height), '--width', String(width), '--devices', flags.devices!], { encoding: 'utf8', timeout: 1_800_000 });
       if (run.status !== 0) throw new Error(`${mode} run of ${path} failed (${run.status ?? run.signal}): ${run.stderr}`);
       results.push(JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Measurement);
     }
