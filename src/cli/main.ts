@@ -4,8 +4,10 @@ import { DEVICE_CHOICES } from '../devices/select.js';
 import { exitCodeOf } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { encodeNpy } from '../io/npy.js';
-import { readInput, ACCEPTED_INPUTS } from '../io/read-input.js';
 import { addBenchCommand } from './bench-command.js';
+import { STREAMED_INPUTS } from '../io/open-input.js';
+import { addInputOptions, parseInputFlags } from './input-flags.js';
+import { openOneInput } from './input-run.js';
 import { demoSample } from './demo-sample.js';
 import { devicesJson, formatDevices, listDevices } from './devices-command.js';
 import { formatKernels, kernelsJson } from './kernels-command.js';
@@ -56,11 +58,13 @@ export function buildProgram(): Command {
   addBatchOptions(
     addRemoteOptions(
       statsOptions(
-        program
-          .command('stats')
-          .description(`per-tile and whole-array statistics of input files (${ACCEPTED_INPUTS})`)
-          .argument('<inputs...>', 'input files, directories or quoted glob patterns (many need --out-dir)')
-          .addHelpText('after', BATCH_HELP),
+        addInputOptions(
+          program
+            .command('stats')
+            .description(`per-tile and whole-array statistics of input files (${STREAMED_INPUTS}); large files are read band by band from disk`)
+            .argument('<inputs...>', 'input files, directories or quoted glob patterns (many need --out-dir)')
+            .addHelpText('after', BATCH_HELP),
+        ),
       ),
     ),
     'json, csv',
@@ -71,8 +75,15 @@ export function buildProgram(): Command {
     const remote = parseRemoteFlags(flags, file);
     if (remote) options.remote = remote;
     checkDistinctPaths(file, { '--out': options.out?.path, '--trace': options.schedule.trace });
-    const view = await readInput(file);
-    const { document, result } = await runStats(view, file, options);
+    const inputOptions = parseInputFlags(flags);
+    const { input, close } = await openOneInput(file, inputOptions);
+    let ran;
+    try {
+      ran = await runStats({ input, stream: inputOptions.stream }, input.name, options);
+    } finally {
+      await close();
+    }
+    const { document, result } = ran;
     await emitStats(document, options);
     await reportSchedule(result.schedule, options.schedule, `tilerun stats ${file}`, options.json);
   });
@@ -95,7 +106,7 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description(`run a kernel over an input file (${ACCEPTED_INPUTS}): a built-in by name (see tilerun kernels) or your own module by path`)
+    .description(`run a kernel over an input file (${STREAMED_INPUTS}; large files are read band by band from disk): a built-in by name (see tilerun kernels) or your own module by path`)
     .argument('<kernel>', "a built-in kernel's name, or a kernel module such as ./my-kernel.js (or give --kernel and only the input)")
     .argument('[inputs...]', 'input files, directories or quoted glob patterns (many need --out-dir)')
     .addHelpText('after', BATCH_HELP)
@@ -106,6 +117,7 @@ export function buildProgram(): Command {
     .option('--devices <list>', `devices to run on: ${DEVICE_CHOICES}`, 'auto')
     .option('--threads <n>', 'CPU worker threads (default: all cores)')
     .option('--json', 'print the result (reductions) or a run report (maps) as JSON on stdout');
+  addInputOptions(program.commands.at(-1)!);
   addBatchOptions(addRemoteOptions(addScheduleOptions(program.commands.at(-1)!)), 'npy, png, tif for map kernels; json for reductions').action(
     async (first: string, rest: string[], flags: RunFlags & BatchFlags) => {
       const [kernelArgument, inputs] = flags.kernel !== undefined ? [flags.kernel, [first, ...rest]] : [first, rest];

@@ -8,12 +8,15 @@ import { parseDeviceSelection, type DeviceSelection } from '../devices/select.js
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
-import { readInput } from '../io/read-input.js';
+import { loadWhole, shapeOnlyView } from '../io/row-source.js';
+import type { StreamedResult } from '../run-streamed.js';
+import { parseInputFlags, type InputFlags, type InputOptions } from './input-flags.js';
+import { openOneInput, runOnInput, type InputRun } from './input-run.js';
 import { ARRAY_EXTENSIONS, checkArrayFormat, writeArray } from '../io/write-array.js';
 import { checkDistinctPaths, checkOutputPath } from './output-path.js';
 import { parsePositiveInteger } from './options.js';
 import { parseScheduleFlags, reportingFailures, reportSchedule, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
-import { blameModule, checkOutputShape, runKernel, type RunResult } from '../run.js';
+import { blameModule, checkOutputShape, type RunResult } from '../run.js';
 import { runDistributed, type DistributedOptions } from '../distributed/coordinator.js';
 import { parseRemoteFlags, type RemoteFlags } from './distributed-command.js';
 import { formatBytes } from './format.js';
@@ -21,7 +24,7 @@ import { terminalProgress } from './progress.js';
 import { tileStatsSummary } from './tile-stats-summary.js';
 
 /** The flags of `tilerun run` as commander hands them over. */
-export interface RunFlags extends ScheduleFlags, RemoteFlags {
+export interface RunFlags extends ScheduleFlags, InputFlags, RemoteFlags {
   kernel?: string;
   param: string[];
   out?: string;
@@ -43,6 +46,7 @@ interface RunCommandOptions {
   json: boolean;
   schedule: ScheduleChoices;
   remote?: DistributedOptions;
+  inputOptions: InputOptions;
 }
 
 /** A built-in kernel by name, or a user's module by path. */
@@ -76,6 +80,7 @@ export async function parseRunArguments(first: string, second: string | undefine
     selection: parseDeviceSelection(flags.devices),
     json: flags.json === true,
     schedule: await parseScheduleFlags(flags),
+    inputOptions: parseInputFlags(flags),
   };
   if (flags.tile !== undefined) options.tile = parsePositiveInteger('--tile', flags.tile, 1 << 20);
   if (flags.threads !== undefined) options.threads = parsePositiveInteger('--threads', flags.threads, 1024);
@@ -120,7 +125,8 @@ export function reductionDocument(result: RunResult, input: string): unknown {
 }
 
 function mapDocument(result: RunResult, options: RunCommandOptions): unknown {
-  const output = result.output!;
+  // A streamed run's output went to its file band by band: only its shape is in memory.
+  const output = result.output ?? (result as StreamedResult).outputShape!;
   return {
     tool: 'tilerun',
     kernel: result.kernel,
@@ -154,35 +160,50 @@ function devicesLine(result: RunResult): string {
 /** `tilerun run`: reads, checks, runs, then writes the output atomically. */
 export async function runCommand(first: string, second: string | undefined, flags: RunFlags): Promise<void> {
   const options = await parseRunArguments(first, second, flags);
-  const view = await readInput(options.input);
-  try {
-    checkAgainstInput(options, view);
-  } catch (error) {
-    throw blameModule(options.kernel, error);
-  }
+  const { input, close } = await openOneInput(options.input, options.inputOptions);
   const progress = terminalProgress(!options.json);
-  let result: RunResult;
+  let run: InputRun;
   const title = `tilerun run ${options.kernelArgument} ${options.input}`;
   try {
-    result = await reportingFailures(
+    try {
+      checkAgainstInput(options, shapeOnlyView(input.source));
+    } catch (error) {
+      throw blameModule(options.kernel, error);
+    }
+    run = await reportingFailures(
       () =>
-        options.remote ? runDistributed(options.kernel, view, options.params, { ...options.remote, ...(options.tile === undefined ? {} : { tile: options.tile }) }) :
-        runKernel(options.kernel, view, options.params, {
-          selection: options.selection,
-          ...(options.tile === undefined ? {} : { tile: options.tile }),
-          ...(options.threads === undefined ? {} : { threads: options.threads }),
-          onProgress: progress.update,
-          recalibrate: options.schedule.recalibrate,
-        }),
+        options.remote
+          ? loadWhole(input.source).then(async (view) => ({
+              result: await runDistributed(options.kernel, view, options.params, { ...options.remote!, ...(options.tile === undefined ? {} : { tile: options.tile }) }),
+              written: false,
+              streamed: false,
+            }))
+          : runOnInput(
+          options.kernel,
+          input,
+          options.params,
+          {
+            selection: options.selection,
+            ...(options.tile === undefined ? {} : { tile: options.tile }),
+            ...(options.threads === undefined ? {} : { threads: options.threads }),
+            onProgress: progress.update,
+            recalibrate: options.schedule.recalibrate,
+          },
+          { stream: options.inputOptions.stream, ...(options.out === undefined ? {} : { out: options.out }) },
+        ),
       options.schedule,
       title,
     );
   } finally {
     progress.done();
+    await close();
   }
-  const document = result.kind === 'map' ? mapDocument(result, options) : reductionDocument(result, options.input);
+  const result = run.result;
+  const document = result.kind === 'map' ? mapDocument(result, options) : reductionDocument(result, input.name);
   if (options.out !== undefined) {
-    if (result.kind === 'map') await writeArray(options.out, result.output!);
+    if (result.kind === 'map') {
+      if (!run.written) await writeArray(options.out, result.output!);
+    }
     else await writeFileAtomic(options.out, toJson(document) + '\n');
   }
   if (options.json) {
@@ -195,12 +216,12 @@ export async function runCommand(first: string, second: string | undefined, flag
   if (result.kernel === 'tile-stats') lines.push(tileStatsSummary(document as ReturnType<typeof tileStatsDocument>));
   else {
     lines.push(
-      `${options.input}: ${array.height}x${array.width}x${array.channels} ${array.dtype} (${formatBytes(array.bytes)}), ` +
+      `${input.name}: ${array.height}x${array.width}x${array.channels} ${array.dtype} (${formatBytes(array.bytes)}), ` +
         `kernel ${result.kernel}, ${result.grid.count} tile${result.grid.count === 1 ? '' : 's'} of ${result.grid.tileHeight}x${result.grid.tileWidth}` +
         (result.grid.halo > 0 ? ` with a ${result.grid.halo}-element halo` : ''),
     );
     if (result.kind === 'map') {
-      const output = result.output!;
+      const output = result.output ?? (result as StreamedResult).outputShape!;
       lines.push(`output: ${output.height}x${output.width}x${output.channels} ${output.dtype}${options.out === undefined ? ' (not written: give --out file.npy|.png|.tif to keep it)' : ''}`);
     } else {
       const whole = toJson(result.whole);

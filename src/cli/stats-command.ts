@@ -8,14 +8,17 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
 import { runKernel, type RunResult } from '../run.js';
 import { runDistributed, type DistributedOptions } from '../distributed/coordinator.js';
+import { loadWhole, type OpenedInput } from '../io/row-source.js';
+import { runOnInput } from './input-run.js';
 import { parseScheduleFlags, reportingFailures, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
 import { parseNonNegativeInteger, parsePositiveInteger } from './options.js';
 import { checkOutputPath } from './output-path.js';
+import type { InputFlags } from './input-flags.js';
 import { terminalProgress } from './progress.js';
 import { tileStatsSummary } from './tile-stats-summary.js';
 
 /** The flags of `stats` and `demo` as commander hands them over. */
-export interface StatsFlags extends ScheduleFlags {
+export interface StatsFlags extends ScheduleFlags, InputFlags {
   tile?: string;
   devices: string;
   bins?: string;
@@ -57,27 +60,39 @@ export async function parseStatsFlags(flags: StatsFlags): Promise<StatsOptions> 
   return options;
 }
 
+/**
+ * Runs tile-stats on an array in memory (the demo sample) or on an opened input, which is read
+ * whole when small and streamed from disk when large (or with --stream).
+ */
 export async function runStats(
-  view: ArrayView,
+  data: ArrayView | { input: OpenedInput; stream: boolean },
   inputName: string,
   options: StatsOptions,
 ): Promise<{ document: TileStatsDocument; result: RunResult<TileStatsParams, TileStatsPartial> }> {
-  const defaults = defaultTileStatsParams(view.dtype);
+  const defaults = defaultTileStatsParams('buffer' in data ? data.dtype : data.input.source.dtype);
   // The kernel picks the default range itself (0..255 for u8, else the data's): the run's
   // parameters are then the same as `tilerun run tile-stats`, and so are its performance models.
   const params: TileStatsParams = { bins: options.bins ?? defaults.bins, range: options.range ?? null };
   const progress = terminalProgress(!options.json);
   try {
     const result = await reportingFailures(
-      () =>
-        options.remote ? runDistributed<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), view, params, { ...options.remote, ...(options.tile === undefined ? {} : { tile: options.tile }) }) :
-        runKernel<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), view, params, {
+      async () => {
+        if (options.remote) {
+          // Workers read the input themselves; the coordinator holds it whole for parameter checks and a first pass.
+          const view = 'buffer' in data ? data : await loadWhole(data.input.source);
+          return runDistributed<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), view, params, { ...options.remote, ...(options.tile === undefined ? {} : { tile: options.tile }) });
+        }
+        const runOptions = {
           selection: options.selection,
           ...(options.tile === undefined ? {} : { tile: options.tile }),
           ...(options.threads === undefined ? {} : { threads: options.threads }),
           onProgress: progress.update,
           recalibrate: options.schedule.recalibrate,
-        }),
+        };
+        if ('buffer' in data) return runKernel<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), data, params, runOptions);
+        const run = await runOnInput(getKernel('tile-stats'), data.input, params, runOptions, { stream: data.stream });
+        return run.result as RunResult<TileStatsParams, TileStatsPartial>;
+      },
       options.schedule,
       `tilerun stats ${inputName}`,
     );

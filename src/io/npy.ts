@@ -1,6 +1,7 @@
 import { allocateArray, byteLength, elementsOf, type ArrayView } from '../array/array-view.js';
 import { DTYPE_INFO, type DType } from '../array/dtype.js';
 import { InputError } from '../errors.js';
+import { swapBytes } from './row-source.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -17,11 +18,24 @@ const DESCRS: Record<string, { dtype: DType; bigEndian: boolean }> = {
 
 export const NPY_ACCEPTED = 'uint8 (|u1), uint16 (<u2, >u2) or float32 (<f4, >f4), C order, 2-D (height, width) or 3-D (height, width, channels<=4)';
 
+export interface NpyHeader {
+  dtype: DType;
+  bigEndian: boolean;
+  height: number;
+  width: number;
+  channels: number;
+  /** Byte offset of the first element. */
+  dataStart: number;
+  descr: string;
+  shapeText: string;
+}
+
 /**
- * Parses a .npy file (format versions 1, 2 and 3) into a shared array. Every malformed part
- * gets an InputError that names what was found and what is accepted.
+ * Parses a .npy header (format versions 1, 2 and 3) from the file's first bytes. Every malformed
+ * part gets an InputError that names what was found and what is accepted. `bytes` needs to hold
+ * the whole header only, so a file larger than memory can be streamed from its data offset.
  */
-export function parseNpy(bytes: Uint8Array, path: string): ArrayView {
+export function parseNpyHeader(bytes: Uint8Array, path: string): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((value, i) => bytes[i] !== value)) {
     throw new InputError(path, 'not a .npy file (the file does not start with the \\x93NUMPY magic)');
   }
@@ -64,45 +78,49 @@ export function parseNpy(bytes: Uint8Array, path: string): ArrayView {
   if (channels > 4) {
     throw new InputError(path, `.npy array has ${channels} channels (shape (${shapeText})): accepted are 1 to 4`);
   }
+  return { dtype: format.dtype, bigEndian: format.bigEndian, height, width, channels, dataStart, descr, shapeText };
+}
+
+/** Parses a whole .npy file held in memory into a shared array. */
+export function parseNpy(bytes: Uint8Array, path: string): ArrayView {
+  const { dtype, bigEndian, height, width, channels, dataStart, descr, shapeText } = parseNpyHeader(bytes, path);
   // Checked before allocating, so a header claiming a huge shape is reported, not attempted.
-  const expected = byteLength({ dtype: format.dtype, height, width, channels });
+  const expected = byteLength({ dtype, height, width, channels });
   const available = bytes.length - dataStart;
   if (available < expected) {
     throw new InputError(path, `truncated .npy data: shape (${shapeText}) of ${descr} needs ${expected} bytes, the file has ${available}`);
   }
-  const array = allocateArray(format.dtype, height, width, channels);
+  const array = allocateArray(dtype, height, width, channels);
   const target = new Uint8Array(array.buffer, array.byteOffset, expected);
   target.set(bytes.subarray(dataStart, dataStart + expected));
-  if (format.bigEndian) swapBytes(target, DTYPE_INFO[format.dtype].bytesPerElement);
+  if (bigEndian) swapBytes(target, DTYPE_INFO[dtype].bytesPerElement);
   return array;
-}
-
-function swapBytes(bytes: Uint8Array, width: number): void {
-  for (let i = 0; i < bytes.length; i += width) {
-    for (let a = i, b = i + width - 1; a < b; a++, b--) {
-      const t = bytes[a]!;
-      bytes[a] = bytes[b]!;
-      bytes[b] = t;
-    }
-  }
 }
 
 const NPY_DESCR: Record<DType, string> = { u8: '|u1', u16: '<u2', f32: '<f4' };
 
-/** Encodes an array as a version 1.0 .npy file (little-endian, C order). */
-export function encodeNpy(array: ArrayView): Uint8Array {
+/** The header of a version 1.0 .npy file (little-endian, C order) for an array of this shape, padded to 64 bytes. */
+export function npyHeader(array: Pick<ArrayView, 'dtype' | 'height' | 'width' | 'channels'>): Uint8Array {
   const shape = array.channels === 1 ? `(${array.height}, ${array.width})` : `(${array.height}, ${array.width}, ${array.channels})`;
   let header = `{'descr': '${NPY_DESCR[array.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
   const unpadded = 10 + header.length + 1;
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
-  const dataBytes = byteLength(array);
-  const out = new Uint8Array(10 + header.length + dataBytes);
+  const out = new Uint8Array(10 + header.length);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);
   out.set(new TextEncoder().encode(header), 10);
+  return out;
+}
+
+/** Encodes an array as a version 1.0 .npy file (little-endian, C order). */
+export function encodeNpy(array: ArrayView): Uint8Array {
+  const header = npyHeader(array);
+  const dataBytes = byteLength(array);
+  const out = new Uint8Array(header.length + dataBytes);
+  out.set(header, 0);
   const elements = elementsOf(array);
-  out.set(new Uint8Array(elements.buffer, elements.byteOffset, dataBytes), 10 + header.length);
+  out.set(new Uint8Array(elements.buffer, elements.byteOffset, dataBytes), header.length);
   return out;
 }
