@@ -14,12 +14,13 @@ import { checkDistinctPaths, checkOutputPath } from './output-path.js';
 import { parsePositiveInteger } from './options.js';
 import { parseScheduleFlags, reportingFailures, reportSchedule, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
 import { blameModule, checkOutputShape, runKernel, type RunResult } from '../run.js';
+import { withRuntime, type RuntimeFlags } from './runtime-flags.js';
 import { formatBytes } from './format.js';
 import { terminalProgress } from './progress.js';
 import { tileStatsSummary } from './tile-stats-summary.js';
 
 /** The flags of `tilerun run` as commander hands them over. */
-export interface RunFlags extends ScheduleFlags {
+export interface RunFlags extends ScheduleFlags, RuntimeFlags {
   kernel?: string;
   param: string[];
   out?: string;
@@ -70,7 +71,7 @@ export async function parseRunArguments(first: string, second: string | undefine
     kernelArgument,
     input,
     params,
-    selection: parseDeviceSelection(flags.devices),
+    selection: withRuntime(parseDeviceSelection(flags.devices), flags),
     json: flags.json === true,
     schedule: await parseScheduleFlags(flags),
   };

@@ -7,6 +7,7 @@ import { parseDeviceSelection, type DeviceSelection } from '../devices/select.js
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
 import { runKernel, type RunResult } from '../run.js';
+import { withRuntime, type RuntimeFlags } from './runtime-flags.js';
 import { parseScheduleFlags, reportingFailures, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
 import { parseNonNegativeInteger, parsePositiveInteger } from './options.js';
 import { checkOutputPath } from './output-path.js';
@@ -14,7 +15,7 @@ import { terminalProgress } from './progress.js';
 import { tileStatsSummary } from './tile-stats-summary.js';
 
 /** The flags of `stats` and `demo` as commander hands them over. */
-export interface StatsFlags extends ScheduleFlags {
+export interface StatsFlags extends ScheduleFlags, RuntimeFlags {
   tile?: string;
   devices: string;
   bins?: string;
@@ -39,7 +40,7 @@ export interface StatsOptions {
 /** Checks every flag before any work starts, so a bad flag costs nothing and writes nothing. */
 export async function parseStatsFlags(flags: StatsFlags): Promise<StatsOptions> {
   const options: StatsOptions = {
-    selection: parseDeviceSelection(flags.devices),
+    selection: withRuntime(parseDeviceSelection(flags.devices), flags),
     json: flags.json === true,
     schedule: await parseScheduleFlags(flags),
   };
