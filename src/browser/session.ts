@@ -110,7 +110,8 @@ export class BrowserSession {
         handleSIGTERM: false,
         handleSIGHUP: false,
         timeout: this.timeoutMs,
-        protocolTimeout: this.timeoutMs,
+        // Our own timeout (within) answers first, with what was being waited for.
+        protocolTimeout: 2 * this.timeoutMs,
       }),
     );
     this.browserVersion = await this.browser.version();
@@ -129,6 +130,21 @@ export class BrowserSession {
         options.threads ?? null,
       ),
     );
+  }
+
+  /** The page's address (token included): tests check what the server refuses. */
+  get pageUrl(): string {
+    return this.server.pageUrl;
+  }
+
+  /** The live page, for tests and benches that act on it directly (make it throw, time it). */
+  get livePage(): Page | null {
+    return this.page;
+  }
+
+  /** The browser's main process id (the leader of its process group). */
+  get browserPid(): number | undefined {
+    return this.browser?.process()?.pid;
   }
 
   /** Why the browser can run nothing more, or null. */
