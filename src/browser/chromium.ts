@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
@@ -67,6 +67,50 @@ export function killBrowserTree(browser: Browser | null): void {
   } catch {
     // Already gone.
   }
+}
+
+/**
+ * Ends every process whose command line names our profile directory: the browser before
+ * puppeteer has handed us its handle (a signal during launch), and any helper that left the
+ * process group. Linux only (/proc); elsewhere the group kill above is all there is.
+ */
+export function killProcessesUsing(profileDir: string): void {
+  const killed = processesUsing(profileDir);
+  for (const pid of killed) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  // A killed process may still be finishing a write into the profile: wait (synchronously, this
+  // also runs in exit handlers) until none is alive, so the profile is removed after the last write.
+  const deadline = Date.now() + 3000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (processesUsing(profileDir).length > 0 && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
+}
+
+/** Live (not zombie) processes whose command line names the directory. */
+function processesUsing(dir: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) continue;
+      // A zombie has exited; its parent (maybe this process, whose event loop is not running) reaps it later.
+      const state = readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+      if (state !== 'Z' && state !== 'X') pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return pids;
 }
 
 export function removeProfileDir(dir: string): void {

@@ -3,7 +3,7 @@ import type { BatchJob, BatchTiming, DeviceKind } from '../devices/device.js';
 import { DeviceError } from '../errors.js';
 import type { Tile } from '../tiling/tile.js';
 import { pageBundle, wasmModuleBytes } from './bundle.js';
-import { CHROMIUM_ARGS, findBrowser, killBrowserTree, makeProfileDir, removeProfileDir } from './chromium.js';
+import { CHROMIUM_ARGS, findBrowser, killBrowserTree, killProcessesUsing, makeProfileDir, removeProfileDir } from './chromium.js';
 import { cleanUpOnExit } from './cleanup.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { PAGE_GLOBAL, type PageApi, type PageBatch, type PageBatchReply, type PageOpenReply } from './protocol.js';
@@ -178,7 +178,7 @@ export class BrowserSession {
     } catch (error) {
       if (error instanceof DeviceError) throw error;
       if (this.lost !== null) throw new DeviceError(`${what}: ${this.lost}`, { cause: error });
-      throw new DeviceError(`${what} in the browser failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new DeviceError(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     } finally {
       clearTimeout(timer);
       this.onLost = this.onLost.filter((handler) => handler !== lostHandler);
@@ -228,7 +228,7 @@ export class BrowserSession {
     try {
       const start = performance.now();
       const reply: PageBatchReply = await this.within(
-        `running ${job.kernel.name} on the page's ${device}`,
+        `running ${job.kernel.name} on the browser page's ${device}`,
         page.evaluate((name, spec) => (globalThis as unknown as Record<string, PageApi>)[name]!.run(spec), PAGE_GLOBAL, batch),
       );
       const seconds = (performance.now() - start) / 1000;
@@ -257,6 +257,7 @@ export class BrowserSession {
   private killNow(): void {
     this.closed = true;
     killBrowserTree(this.browser);
+    killProcessesUsing(this.profileDir);
     removeProfileDir(this.profileDir);
   }
 
@@ -271,6 +272,7 @@ export class BrowserSession {
       }
     } finally {
       killBrowserTree(this.browser);
+      killProcessesUsing(this.profileDir);
       await this.server.close();
       removeProfileDir(this.profileDir);
       this.forget();
