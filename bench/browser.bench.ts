@@ -133,7 +133,7 @@ try {
 
 if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 else {
-  const f = (value: unknown, digits = 3) => (typeof value === 'number' ? value.toFixed(digits) : '-');
+  const f = (value: unknown, digits = 3) => (typeof value === 'number' ? (value < 0.1 ? value.toPrecision(2) : value.toFixed(digits)) : '-');
   const transfer = report.transfer as Record<string, number>;
   console.log(`browser runtime bench: ${report.input as string}, tile ${tile}, median of ${repeats} (shared machine: orders of magnitude)`);
   console.log(`launch to open devices ${f(report.launchSeconds, 2)} s, close ${f(report.closeSeconds, 2)} s`);
