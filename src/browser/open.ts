@@ -9,6 +9,7 @@ export interface BrowserDevicesOptions {
   executable?: string;
   threads?: number;
   timeoutSeconds?: number;
+  batchTimeoutSeconds?: number;
   maxBatchBytes?: number;
 }
 

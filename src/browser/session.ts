@@ -19,6 +19,8 @@ export interface BrowserSessionOptions {
   threads?: number;
   /** Longest wait for any one answer from the browser (launch, page load, a batch). */
   timeoutSeconds?: number;
+  /** Longest wait for one batch (default: timeoutSeconds); launching keeps the longer wait. */
+  batchTimeoutSeconds?: number;
   /** Most input bytes one page batch fetches: larger batches are sent in pieces. */
   maxBatchBytes?: number;
 }
@@ -55,6 +57,7 @@ function timeoutFromEnv(): number {
 export class BrowserSession {
   readonly stats: TransferStats = { batches: 0, bytesIn: 0, bytesOut: 0, fetchSeconds: 0, postSeconds: 0, computeSeconds: 0, maxHeldBytes: 0 };
   readonly timeoutMs: number;
+  readonly batchTimeoutMs: number;
   readonly maxBatchBytes: number;
   opened!: PageOpenReply;
   browserVersion = '';
@@ -75,6 +78,7 @@ export class BrowserSession {
     options: BrowserSessionOptions,
   ) {
     this.timeoutMs = (options.timeoutSeconds ?? timeoutFromEnv()) * 1000;
+    this.batchTimeoutMs = options.batchTimeoutSeconds === undefined ? this.timeoutMs : options.batchTimeoutSeconds * 1000;
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.forget = cleanUpOnExit(() => this.killNow());
   }
@@ -159,7 +163,7 @@ export class BrowserSession {
   }
 
   /** Waits for `work`, but at most the timeout, and not past the browser's loss. */
-  private async within<T>(what: string, work: Promise<T>): Promise<T> {
+  private async within<T>(what: string, work: Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     work.catch(() => undefined);
     if (this.lost !== null) throw new DeviceError(`${what}: the browser is gone (${this.lost})`);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -167,9 +171,9 @@ export class BrowserSession {
     const stop = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         // A browser that stopped answering may never answer again: no more batches go to it.
-        this.markLost(`no answer within ${this.timeoutMs / 1000} s while ${what}`);
-        reject(new DeviceError(`${what}: the browser gave no answer within ${this.timeoutMs / 1000} s (TILERUN_BROWSER_TIMEOUT_S)`));
-      }, this.timeoutMs);
+        this.markLost(`no answer within ${timeoutMs / 1000} s while ${what}`);
+        reject(new DeviceError(`${what}: the browser gave no answer within ${timeoutMs / 1000} s (TILERUN_BROWSER_TIMEOUT_S)`));
+      }, timeoutMs);
       lostHandler = (reason) => reject(new DeviceError(`${what}: ${reason}`));
       this.onLost.push(lostHandler);
     });
@@ -230,6 +234,7 @@ export class BrowserSession {
       const reply: PageBatchReply = await this.within(
         `running ${job.kernel.name} on the browser page's ${device}`,
         page.evaluate((name, spec) => (globalThis as unknown as Record<string, PageApi>)[name]!.run(spec), PAGE_GLOBAL, batch),
+        this.batchTimeoutMs,
       );
       const seconds = (performance.now() - start) / 1000;
       const body = this.server.output(id);

@@ -28,10 +28,11 @@ afterEach(async () => {
   for (const device of opened.splice(0)) await device.close();
 });
 
-async function browserCpu(timeoutSeconds?: number) {
+async function browserCpu(batchTimeoutSeconds?: number) {
   const { devices, session } = await openBrowserDevices(
     { auto: false, kinds: ['cpu'] },
-    { executable: testBrowser(), threads: 1, ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }) },
+    // Only batches get the short wait: launching on a loaded machine can take tens of seconds.
+    { executable: testBrowser(), threads: 1, ...(batchTimeoutSeconds === undefined ? {} : { batchTimeoutSeconds }) },
   );
   opened.push(...devices);
   return { device: devices[0]!, session };
