@@ -64,7 +64,10 @@ export function boundaryIndex(i: number, n: number, mode: number): number {
  */
 export function runGpuJsMap(context: GpuJsContext, view: ArrayView, tiles: readonly Tile[], out: ArrayView, spec: GpuJsMapSpec): void {
   const kernel: IKernelRunShortcut = context.kernel(spec.key, (gpu) => {
-    gpu.addFunction(boundaryIndex);
+    // Kernels call it by this name; a bundler (the browser page's) may have renamed the function
+    // (kernels/boundary.ts exports another boundaryIndex), so its source is given under the name.
+    // gpu.js takes a function's source as a string too (its typings only list functions).
+    gpu.addFunction(boundaryIndex.toString().replace(/^function\s+[\w$]+/, 'function boundaryIndex') as unknown as typeof boundaryIndex);
     return gpu
       .createKernel(spec.fn, { dynamicOutput: true, dynamicArguments: true, precision: 'single', tactic: 'precision' })
       .setLoopMaxIterations(spec.loopMaxIterations ?? 1024);

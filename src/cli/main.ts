@@ -18,6 +18,8 @@ import { parsePositiveInteger } from './options.js';
 import { checkDistinctPaths, checkOutputPath } from './output-path.js';
 import { addScheduleOptions, reportSchedule } from './schedule-flags.js';
 import { addDistributedCommands, addRemoteOptions, parseRemoteFlags, type RemoteFlags } from './distributed-command.js';
+import { browserDevicesJson, formatBrowserDevices, listBrowserDevices } from './browser-devices.js';
+import { addRuntimeOptions, parseRuntime, type RuntimeFlags } from './runtime-flags.js';
 import { emitStats, parseStatsFlags, runStats, type StatsFlags } from './stats-command.js';
 
 const EXIT_CODES_HELP = `
@@ -35,7 +37,7 @@ function version(): string {
 }
 
 function statsOptions(command: Command): Command {
-  return addScheduleOptions(command)
+  return addRuntimeOptions(addScheduleOptions(command))
     .option('--tile <size>', 'square tile edge in pixels (default: 512, fitted to the devices\' limits)')
     .option('--devices <list>', `devices to run on: ${DEVICE_CHOICES}`, 'auto')
     .option('--bins <n>', 'histogram bins (0 for none; default 256). u8 spans 0..255, others the data\'s range')
@@ -118,7 +120,7 @@ export function buildProgram(): Command {
     .option('--threads <n>', 'CPU worker threads (default: all cores)')
     .option('--json', 'print the result (reductions) or a run report (maps) as JSON on stdout');
   addInputOptions(program.commands.at(-1)!);
-  addBatchOptions(addRemoteOptions(addScheduleOptions(program.commands.at(-1)!)), 'npy, png, tif for map kernels; json for reductions').action(
+  addBatchOptions(addRuntimeOptions(addRemoteOptions(addScheduleOptions(program.commands.at(-1)!))), 'npy, png, tif for map kernels; json for reductions').action(
     async (first: string, rest: string[], flags: RunFlags & BatchFlags) => {
       const [kernelArgument, inputs] = flags.kernel !== undefined ? [flags.kernel, [first, ...rest]] : [first, rest];
       if (inputs.length > 0 && (await isBatchInvocation(inputs, flags))) return runBatchCommand(kernelArgument, inputs, flags);
@@ -153,9 +155,15 @@ export function buildProgram(): Command {
     .command('devices')
     .description('list the WebGPU adapters and the CPU pool tilerun can use, with the limits granted')
     .option('--json', 'print as JSON')
-    .option('--threads <n>', 'CPU worker threads to report (default: all cores)')
-    .action(async (flags: { json?: boolean; threads?: string }) => {
+    .option('--threads <n>', 'CPU worker threads to report (default: all cores)');
+  addRuntimeOptions(program.commands.at(-1)!).action(async (flags: { json?: boolean; threads?: string } & RuntimeFlags) => {
       const threads = flags.threads === undefined ? undefined : parsePositiveInteger('--threads', flags.threads, 1024);
+      const runtime = parseRuntime(flags);
+      if (runtime.kind === 'browser') {
+        const report = await listBrowserDevices(runtime.executable, threads);
+        process.stdout.write((flags.json ? browserDevicesJson(report) : formatBrowserDevices(report)) + '\n');
+        return;
+      }
       const report = await listDevices(threads);
       process.stdout.write((flags.json ? devicesJson(report) : formatDevices(report)) + '\n');
     });

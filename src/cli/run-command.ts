@@ -19,12 +19,13 @@ import { parseScheduleFlags, reportingFailures, reportSchedule, type ScheduleCho
 import { blameModule, checkOutputShape, type RunResult } from '../run.js';
 import { runDistributed, type DistributedOptions } from '../distributed/coordinator.js';
 import { parseRemoteFlags, type RemoteFlags } from './distributed-command.js';
+import { withRuntime, type RuntimeFlags } from './runtime-flags.js';
 import { formatBytes } from './format.js';
 import { terminalProgress } from './progress.js';
 import { tileStatsSummary } from './tile-stats-summary.js';
 
 /** The flags of `tilerun run` as commander hands them over. */
-export interface RunFlags extends ScheduleFlags, InputFlags, RemoteFlags {
+export interface RunFlags extends ScheduleFlags, InputFlags, RemoteFlags, RuntimeFlags {
   kernel?: string;
   param: string[];
   out?: string;
@@ -77,7 +78,7 @@ export async function parseRunArguments(first: string, second: string | undefine
     kernelArgument,
     input,
     params,
-    selection: parseDeviceSelection(flags.devices),
+    selection: withRuntime(parseDeviceSelection(flags.devices), flags),
     json: flags.json === true,
     schedule: await parseScheduleFlags(flags),
     inputOptions: parseInputFlags(flags),

@@ -10,6 +10,7 @@ import { runKernel, type RunResult } from '../run.js';
 import { runDistributed, type DistributedOptions } from '../distributed/coordinator.js';
 import { loadWhole, type OpenedInput } from '../io/row-source.js';
 import { runOnInput } from './input-run.js';
+import { withRuntime, type RuntimeFlags } from './runtime-flags.js';
 import { parseScheduleFlags, reportingFailures, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
 import { parseNonNegativeInteger, parsePositiveInteger } from './options.js';
 import { checkOutputPath } from './output-path.js';
@@ -18,7 +19,7 @@ import { terminalProgress } from './progress.js';
 import { tileStatsSummary } from './tile-stats-summary.js';
 
 /** The flags of `stats` and `demo` as commander hands them over. */
-export interface StatsFlags extends ScheduleFlags, InputFlags {
+export interface StatsFlags extends ScheduleFlags, InputFlags, RuntimeFlags {
   tile?: string;
   devices: string;
   bins?: string;
@@ -45,7 +46,7 @@ export interface StatsOptions {
 /** Checks every flag before any work starts, so a bad flag costs nothing and writes nothing. */
 export async function parseStatsFlags(flags: StatsFlags): Promise<StatsOptions> {
   const options: StatsOptions = {
-    selection: parseDeviceSelection(flags.devices),
+    selection: withRuntime(parseDeviceSelection(flags.devices), flags),
     json: flags.json === true,
     schedule: await parseScheduleFlags(flags),
   };

@@ -9,7 +9,12 @@ export interface DeviceSelection {
   /** 'auto' or a list of device kinds. */
   readonly auto: boolean;
   readonly kinds: readonly DeviceKind[];
+  /** Where the devices run (default: this Node process). */
+  readonly runtime?: RuntimeChoice;
 }
+
+/** Node's own devices, or those of a headless Chromium page (src/browser). */
+export type RuntimeChoice = { readonly kind: 'node' } | { readonly kind: 'browser'; readonly executable?: string };
 
 export const DEVICE_CHOICES = `auto, ${DEVICE_KINDS.join(', ')}, or a comma-separated list such as cpu,webgpu,gpujs`;
 
@@ -53,6 +58,13 @@ export interface OpenDeviceOptions {
  * counting it as more hardware would only add overhead: it runs only when asked for by name.
  */
 export async function openDevices(selection: DeviceSelection, options: OpenDeviceOptions = {}): Promise<OpenedDevices> {
+  if (selection.runtime?.kind === 'browser') {
+    // Loaded only here: a Node run never pays for puppeteer and esbuild.
+    const { openBrowserDevices } = await import('../browser/open.js');
+    const executable = selection.runtime.executable;
+    const opened = await openBrowserDevices(selection, { ...(executable === undefined ? {} : { executable }), ...(options.threads === undefined ? {} : { threads: options.threads }) });
+    return { devices: opened.devices, notes: opened.notes };
+  }
   const devices: Device[] = [];
   const notes: string[] = [];
   try {
