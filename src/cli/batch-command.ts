@@ -16,9 +16,10 @@ import { parseDeviceSelection } from '../devices/select.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
-import { readInput } from '../io/read-input.js';
+import { shapeOnlyView, type OpenedInput } from '../io/row-source.js';
 import { ARRAY_EXTENSIONS, writeArray } from '../io/write-array.js';
-import { blameModule, runKernel, type RunResult } from '../run.js';
+import { blameModule, type RunResult } from '../run.js';
+import { openOneInput, runOnInput } from './input-run.js';
 import { parsePositiveInteger } from './options.js';
 import { checkAgainstInput, reductionDocument, resolveKernel, type RunFlags } from './run-command.js';
 import type { StatsFlags } from './stats-command.js';
@@ -36,7 +37,21 @@ export interface BatchFlags {
 }
 
 /** Extensions a directory given as an input contributes (readInput decides what it really reads). */
-export const INPUT_EXTENSIONS = ['.npy', '.png', '.jpg', '.jpeg', '.tif', '.tiff'];
+export const INPUT_EXTENSIONS = ['.npy', '.png', '.jpg', '.jpeg', '.tif', '.tiff', '.dcm'];
+
+/**
+ * Opens one input of a batch with the reader a single run uses (TIFF/BigTIFF, DICOM, .npy read
+ * band by band when large), so a large file in a batch is streamed with the same memory bound.
+ * A multi-page file is one failed input naming --page/--stack, which batches do not take yet.
+ */
+async function withOpenedInput<T>(path: string, work: (input: OpenedInput) => Promise<T>): Promise<T> {
+  const { input, close } = await openOneInput(path, { stack: false, stream: false });
+  try {
+    return await work(input);
+  } finally {
+    await close();
+  }
+}
 
 export const BATCH_HELP = `
 Many inputs: give several files, directories (--recursive for their subdirectories) or quoted
@@ -126,19 +141,20 @@ export async function statsBatch(inputs: readonly string[], flags: StatsFlags & 
   const options = await parseStatsFlags(flags);
   const suffix = chooseFormat(flags.format, ['.json', '.csv'], '.json');
   const kernel = getKernel('tile-stats');
-  const processOne: ProcessOne = async (input, outputPath, devices, onProgress) => {
-    const view = await readInput(input.path);
-    const params: TileStatsParams = { bins: options.bins ?? defaultTileStatsParams(view.dtype).bins, range: options.range ?? null };
-    const result = await runKernel<TileStatsParams, TileStatsPartial>(kernel, view, params, {
-      devices,
-      ...(options.tile === undefined ? {} : { tile: options.tile }),
-      onProgress,
-      recalibrate: options.schedule.recalibrate,
+  const processOne: ProcessOne = (input, outputPath, devices, onProgress) =>
+    withOpenedInput(input.path, async (opened) => {
+      const params: TileStatsParams = { bins: options.bins ?? defaultTileStatsParams(opened.source.dtype).bins, range: options.range ?? null };
+      const run = await runOnInput(kernel, opened, params, {
+        devices,
+        ...(options.tile === undefined ? {} : { tile: options.tile }),
+        onProgress,
+        recalibrate: options.schedule.recalibrate,
+      }, { stream: false });
+      const result = run.result as RunResult<TileStatsParams, TileStatsPartial>;
+      const document = tileStatsDocument(result, input.path);
+      await writeFileAtomic(outputPath, suffix === '.csv' ? tileStatsCsv(document) : toJson(document) + '\n');
+      return { row: rowOf(result, input.path), result: document.whole };
     });
-    const document = tileStatsDocument(result, input.path);
-    await writeFileAtomic(outputPath, suffix === '.csv' ? tileStatsCsv(document) : toJson(document) + '\n');
-    return { row: rowOf(result, input.path), result: document.whole };
-  };
   const hashed = { command: 'stats', tile: options.tile ?? null, bins: options.bins ?? null, range: options.range ?? null, format: suffix };
   await runBatch(inputs, { suffix, extensions: INPUT_EXTENSIONS, hashed, processOne }, batchOptions(flags, jobs));
 }
@@ -150,28 +166,30 @@ export async function runBatchCommand(kernelArgument: string, inputs: readonly s
   const params = parseParams(kernel.name, kernel.params, flags.param);
   const tile = flags.tile === undefined ? undefined : parsePositiveInteger('--tile', flags.tile, 1 << 20);
   const suffix = kernel.kind === 'map' ? chooseFormat(flags.format, ARRAY_EXTENSIONS, '.npy') : chooseFormat(flags.format, ['.json'], '.json');
-  const processOne: ProcessOne = async (input, outputPath, devices, onProgress) => {
-    const view = await readInput(input.path);
-    try {
-      // The format is checked against this input's output (dtype, channels, size) before any tile runs.
-      checkAgainstInput({ kernel, params, out: outputPath } as Parameters<typeof checkAgainstInput>[0], view);
-    } catch (error) {
-      throw blameModule(kernel, error);
-    }
-    const result = await runKernel(kernel, view, params, {
-      devices,
-      ...(tile === undefined ? {} : { tile }),
-      onProgress,
-      recalibrate: flags.recalibrate === true,
+  const processOne: ProcessOne = (input, outputPath, devices, onProgress) =>
+    withOpenedInput(input.path, async (opened) => {
+      try {
+        // The format is checked against this input's output (dtype, channels, size) before any tile runs.
+        checkAgainstInput({ kernel, params, out: outputPath } as Parameters<typeof checkAgainstInput>[0], shapeOnlyView(opened.source));
+      } catch (error) {
+        throw blameModule(kernel, error);
+      }
+      const run = await runOnInput(kernel, opened, params, {
+        devices,
+        ...(tile === undefined ? {} : { tile }),
+        onProgress,
+        recalibrate: flags.recalibrate === true,
+      }, { stream: false, out: outputPath });
+      const result = run.result;
+      if (result.kind === 'map') {
+        // A large input's output was already written band by band (.npy); else it is in memory.
+        if (!run.written) await writeArray(outputPath, result.output!);
+        return { row: rowOf(result, input.path) };
+      }
+      const document = reductionDocument(result, input.path);
+      await writeFileAtomic(outputPath, toJson(document) + '\n');
+      return { row: rowOf(result, input.path), result: result.whole };
     });
-    if (result.kind === 'map') {
-      await writeArray(outputPath, result.output!);
-      return { row: rowOf(result, input.path) };
-    }
-    const document = reductionDocument(result, input.path);
-    await writeFileAtomic(outputPath, toJson(document) + '\n');
-    return { row: rowOf(result, input.path), result: result.whole };
-  };
   const hashed = { command: 'run', ...kernelIdentity(kernel), params, tile: tile ?? null, format: suffix };
   await runBatch(inputs, { suffix, extensions: INPUT_EXTENSIONS, hashed, processOne }, batchOptions(flags, jobs));
 }
