@@ -357,7 +357,7 @@ export async function scheduleTiles(
 
   /**
    * A batch worth running again here: no tiles are left to hand out, it has run more than twice
-   * its predicted time (a probe without one: twice this lane's prediction; and at least a steady batch's), nobody backs it up yet, and this lane's
+   * its predicted time (and at least a steady batch's), nobody backs it up yet, and this lane's
    * own model says it would finish it before the straggler's elapsed time again.
    */
   const stragglerFor = (deviceIndex: number): Flight | null => {
@@ -373,16 +373,13 @@ export async function scheduleTiles(
     let worst: Flight | null = null;
     let nextEligible = Number.POSITIVE_INFINITY;
     for (const flight of flights) {
-      if (flight.done || flight.backedUp) continue;
-      const here = mine(flight);
-      // A probe of a device with no model yet has no prediction: judge it by this lane's own.
-      const expected = flight.predicted ?? (here === null ? null : here - t);
-      if (expected === null) continue;
-      const eligibleAt = flight.start + Math.max(2 * expected, target);
+      if (flight.done || flight.backedUp || flight.predicted === null) continue;
+      const eligibleAt = flight.start + Math.max(2 * flight.predicted, target);
       if (t < eligibleAt) {
         nextEligible = Math.min(nextEligible, eligibleAt);
         continue;
       }
+      const here = mine(flight);
       if (here === null || here - t >= t - flight.start) continue;
       // Leave it to an idle lane of another device that would finish it sooner (it is woken below).
       const better = states.some(
@@ -415,7 +412,7 @@ export async function scheduleTiles(
         }
         const straggler = stragglerFor(deviceIndex);
         if (straggler) {
-          await runBatch(deviceIndex, laneIndex, straggler.range, `its run is ${(now() - straggler.start).toFixed(3)} s old, predicted ${straggler.predicted === null ? 'nothing (a probe)' : `${straggler.predicted.toFixed(3)} s`}`, straggler);
+          await runBatch(deviceIndex, laneIndex, straggler.range, `its run is ${(now() - straggler.start).toFixed(3)} s old, predicted ${straggler.predicted!.toFixed(3)} s`, straggler);
           continue;
         }
         await nextEvent(id);
