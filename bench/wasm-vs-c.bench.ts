@@ -24,13 +24,12 @@ import { setCpuImpl } from '../kernels/wasm/choice.js';
 import { wasmKernels } from '../kernels/wasm/module.js';
 import { forEachStagedChunk, tileBands } from '../kernels/wasm/bands.js';
 import { weightsOf, type ConvolveParams } from '../kernels/convolve/params.js';
-import type { TileStatsPartial } from '../kernels/tile-stats/partial.js';
-import type { HistogramPartial } from '../kernels/histogram/partial.js';
 import { allocateArray, elementsOf, type ArrayView } from '../src/array/array-view.js';
 import { DTYPE_INFO, type DType } from '../src/array/dtype.js';
 import { openCpuPoolWith } from '../src/devices/cpu-pool-impl.js';
 import { runKernel, type RunResult } from '../src/run.js';
 import { makeTileGrid, tileRange } from '../src/tiling/tile-grid.js';
+import { checksumOf } from '../src/bench/cases.js';
 import { buildCReference, findOpenCv, repositoryRoot, runPeer, type PeerRun } from './c-reference.js';
 
 interface Case {
@@ -101,22 +100,6 @@ async function timeBest(run: () => unknown): Promise<number> {
     times.push((performance.now() - start) / 1000);
   }
   return Math.min(...times);
-}
-
-/** What the C reference prints as its checksum, computed from tilerun's result. */
-function checksumOf(testCase: Case, result: RunResult): number {
-  if (testCase.kernel === 'tile-stats') {
-    const channel = (result.whole as TileStatsPartial).channels[0]!;
-    return channel.exactSum !== null ? Number(channel.exactSum) : channel.mean * channel.finiteCount;
-  }
-  if (testCase.kernel === 'histogram') {
-    const channel = (result.whole as HistogramPartial).channels[0]!;
-    return channel.counts.reduce((a, b) => a + b, 0) + channel.below + channel.above;
-  }
-  const out = elementsOf(result.output!);
-  let sum = 0;
-  for (let i = 0; i < out.length; i += 997) sum += out[i]!;
-  return sum;
 }
 
 /** Arguments after the common ones, for the C reference and the OpenCV script. */
@@ -226,7 +209,7 @@ async function main(): Promise<void> {
     }
     const one = singleThread(view, testCase, prepared);
     const cv = 'python' in opencv ? runPeer(opencv.python, [join(repositoryRoot(), 'bench', 'peers', 'opencv_peer.py'), ...common]) : null;
-    const ours = checksumOf(testCase, last!);
+    const ours = checksumOf(last!);
     const check = cRun?.checksum === undefined ? '-' : Math.abs(cRun.checksum - ours) <= 1e-5 * Math.abs(ours) + 1e-3 ? 'same' : `DIFF ${cRun.checksum} vs ${ours}`;
     const row: Row = {
       case: testCase.id,
