@@ -178,16 +178,25 @@ export async function runKernel<Params, Partial>(
     const schedule: PassRecord[] = [];
 
     /** One pass over every tile: compiles on each device first, then schedules with the devices' stored models. */
-    const pass = async (job: BatchJob, grid: TileGrid, passDevices: Device[], keyParams: unknown) => {
+    const pass = async (job: BatchJob, grid: TileGrid, chosenDevices: Device[], keyParams: unknown) => {
       passes++;
       const passNumber = passes;
-      try {
-        for (const device of passDevices) await device.prepare?.(job);
-      } catch (error) {
-        // A module whose shader or gpu.js function does not build is bad input, not a device fault.
-        if ((job.kernel as { moduleFile?: string }).moduleFile !== undefined && error instanceof Error) throw new UsageError(error.message);
-        throw error;
+      const passDevices: Device[] = [];
+      let firstFailure: unknown;
+      for (const device of chosenDevices) {
+        try {
+          await device.prepare?.(job);
+          passDevices.push(device);
+        } catch (error) {
+          // A module whose shader or gpu.js function does not build is bad input, not a device fault.
+          if ((job.kernel as { moduleFile?: string }).moduleFile !== undefined && error instanceof Error) throw new UsageError(error.message);
+          firstFailure ??= error;
+          // A built-in kernel that one device cannot prepare (a crashed browser page, a lost
+          // adapter) runs on the others; only when none is left does the run fail.
+          opened.notes.push(`${device.info.id} left out of pass ${passNumber}: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
+      if (passDevices.length === 0) throw firstFailure;
       const keys = passDevices.map((device) => modelKey(job, grid, device, keyParams, passDevices));
       const saved = storedModels();
       const models = keys.map((key) => {

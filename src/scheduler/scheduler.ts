@@ -47,6 +47,9 @@ export class ScheduleFailure extends Error {
 /** Consecutive failed batches after which a device is retired for the rest of the run. */
 const RETIRE_AFTER_FAILURES = 3;
 
+/** The least time a probe (a batch run with no prediction) runs before an idle lane backs it up. */
+const PROBE_GRACE_SECONDS = 1;
+
 function tileBytes(width: number, height: number, channels: number, bytesPerElement: number): number {
   return width * height * channels * bytesPerElement;
 }
@@ -200,6 +203,17 @@ export async function scheduleTiles(
     records[deviceIndex]!.retired = why;
   };
 
+  /** Counts a failed run against its device and retires the device when it is lost, hung or failing in a row. */
+  const countFailure = (deviceIndex: number, hungFor: number | null): void => {
+    const record = records[deviceIndex]!;
+    record.failures++;
+    record.consecutiveFailures++;
+    const lost = states[deviceIndex]!.device.lostReason?.() ?? null;
+    if (lost !== null) retire(deviceIndex, `lost: ${lost}`);
+    else if (hungFor !== null) retire(deviceIndex, `a batch hung for ${hungFor < 10 ? hungFor.toFixed(1) : hungFor.toFixed(0)} s`);
+    else if (record.consecutiveFailures >= RETIRE_AFTER_FAILURES) retire(deviceIndex, `${record.consecutiveFailures} batches in a row failed`);
+  };
+
   async function runBatch(
     deviceIndex: number,
     laneIndex: number,
@@ -292,17 +306,18 @@ export async function scheduleTiles(
     batches.push(batch);
     if (backupOf) batch.reason = `backup of a straggler on ${states[backupOf.device]!.device.info.id}: ${reason}`;
 
-    if (flight.done) {
-      // The other run of this range won: this one's results (or failure) change nothing.
-      batch.reason = `${batch.reason} (lost the race: the other run finished first)`;
-      if (flight.runs === 0) flights.delete(flight);
-      notify();
-      return;
-    }
-    if (failure !== undefined && flight.runs > 0) {
-      // The other run of this range may still succeed: wait for it before running the tiles again.
-      batch.error = messageOf(failure);
-      faults.push({ device: device.info.id, firstTile: range.first, tileCount: range.count, attempt, message: batch.error, at: end, action: 'ignored: another run of these tiles is still going' });
+    if (flight.done || (failure !== undefined && flight.runs > 0)) {
+      // This run does not settle the range: the other run won, or may still succeed (then the
+      // tiles wait for it rather than run a third time). A failure still counts against this
+      // device, so a lost or broken device is retired even when its work was covered.
+      if (flight.done) batch.reason = `${batch.reason} (lost the race: the other run finished first)`;
+      if (failure !== undefined) {
+        batch.error = messageOf(failure);
+        countFailure(deviceIndex, timedOut ? timeoutSeconds : null);
+        const covered = flight.done ? 'ignored: another run of these tiles finished first' : 'ignored: another run of these tiles is still going';
+        faults.push({ device: device.info.id, firstTile: range.first, tileCount: range.count, attempt, message: batch.error, at: end, action: `${covered}${state.alive ? '' : `; ${device.info.id} retired (${record.retired})`}` });
+      }
+      if (flight.done && flight.runs === 0) flights.delete(flight);
       notify();
       return;
     }
@@ -333,13 +348,8 @@ export async function scheduleTiles(
     }
 
     batch.error = messageOf(failure);
-    record.failures++;
-    record.consecutiveFailures++;
+    countFailure(deviceIndex, timedOut ? timeoutSeconds : null);
     const retry = queue.fail(range, deviceIndex, failure, range.retry);
-    const lost = device.lostReason?.() ?? null;
-    if (lost !== null) retire(deviceIndex, `lost: ${lost}`);
-    else if (timedOut) retire(deviceIndex, `a batch hung for ${timeoutSeconds < 10 ? timeoutSeconds.toFixed(1) : timeoutSeconds.toFixed(0)} s`);
-    else if (record.consecutiveFailures >= RETIRE_AFTER_FAILURES) retire(deviceIndex, `${record.consecutiveFailures} batches in a row failed`);
     const anyAlive = states.some((s) => s.alive);
     let action: string;
     if (retry.attempts >= maxAttempts) {
@@ -357,7 +367,8 @@ export async function scheduleTiles(
 
   /**
    * A batch worth running again here: no tiles are left to hand out, it has run more than twice
-   * its predicted time (and at least a steady batch's), nobody backs it up yet, and this lane's
+   * its predicted time (a probe: twice this lane's prediction and at least PROBE_GRACE_SECONDS;
+   * either: at least a steady batch's), nobody backs it up yet, and this lane's
    * own model says it would finish it before the straggler's elapsed time again.
    */
   const stragglerFor = (deviceIndex: number): Flight | null => {
@@ -373,13 +384,22 @@ export async function scheduleTiles(
     let worst: Flight | null = null;
     let nextEligible = Number.POSITIVE_INFINITY;
     for (const flight of flights) {
-      if (flight.done || flight.backedUp || flight.predicted === null) continue;
-      const eligibleAt = flight.start + Math.max(2 * flight.predicted, target);
+      if (flight.done || flight.backedUp) continue;
+      const here = mine(flight);
+      // A probe (a device's first batch) has no prediction: judge it by this lane's own, and give
+      // it at least PROBE_GRACE_SECONDS, since a first batch pays one-time costs (shader compiles,
+      // worker start-up) that no steady model includes.
+      const eligibleAt =
+        flight.predicted !== null
+          ? flight.start + Math.max(2 * flight.predicted, target)
+          : here === null
+            ? null
+            : flight.start + Math.max(2 * (here - t), target, PROBE_GRACE_SECONDS);
+      if (eligibleAt === null) continue;
       if (t < eligibleAt) {
         nextEligible = Math.min(nextEligible, eligibleAt);
         continue;
       }
-      const here = mine(flight);
       if (here === null || here - t >= t - flight.start) continue;
       // Leave it to an idle lane of another device that would finish it sooner (it is woken below).
       const better = states.some(
@@ -412,7 +432,7 @@ export async function scheduleTiles(
         }
         const straggler = stragglerFor(deviceIndex);
         if (straggler) {
-          await runBatch(deviceIndex, laneIndex, straggler.range, `its run is ${(now() - straggler.start).toFixed(3)} s old, predicted ${straggler.predicted!.toFixed(3)} s`, straggler);
+          await runBatch(deviceIndex, laneIndex, straggler.range, `its run is ${(now() - straggler.start).toFixed(3)} s old, predicted ${straggler.predicted === null ? 'nothing (a probe)' : `${straggler.predicted.toFixed(3)} s`}`, straggler);
           continue;
         }
         await nextEvent(id);

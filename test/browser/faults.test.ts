@@ -45,22 +45,43 @@ describe.skipIf(skipBrowser)('browser faults', () => {
     opened.push(node);
     const expected = await runKernel(stats, view, params, { devices: [node], tile: 64, models: false });
     const { device, session } = await browserCpu();
-    let broken: Promise<void> | null = null;
+    // After the first (the device's prepare, a one-tile run), every fetch of a batch's input
+    // throws: real page code failing on every batch of the pass.
+    await session.livePage!.evaluate(() => {
+      const original = globalThis.fetch.bind(globalThis);
+      let inputs = 0;
+      globalThis.fetch = (input, init) => (String(input).startsWith('in/') && inputs++ > 0 ? Promise.reject(new Error('injected page failure')) : original(input, init));
+    });
     const result = await runKernel(stats, view, params, {
       devices: [device, node],
       tile: 64,
       models: false,
       targetBatchSeconds: 0.01,
-      // Once the pass runs (a failing prepare ends a run before any tile), every fetch the page makes throws: real page code failing.
-      onProgress: () => {
-        broken ??= session.livePage!.evaluate(() => {
-          globalThis.fetch = () => Promise.reject(new Error('injected page failure'));
-        });
-      },
     });
-    await broken;
     expect(result.whole).toEqual(expected.whole);
     expect(result.faults.some((fault) => fault.message.includes('injected page failure'))).toBe(true);
+    expect(result.passes).toBe(1);
+    const browserRecord = result.devices.find((record) => record.id === 'browser:cpu')!;
+    expect(browserRecord.tiles).toBe(0);
+    expect(browserRecord.failures).toBeGreaterThanOrEqual(1);
+    // Retired once three batches in a row failed, unless the Node pool finished everything first.
+    if (browserRecord.failures >= 3) expect(browserRecord.retired).toMatch(/in a row failed/);
+  }, 120_000);
+
+  it('a page that fails before the pass (its prepare): the device is left out with a note, the Node pool runs it all', async () => {
+    const view = sample(256, 256);
+    const node = new CpuPoolDevice({ threads: 1 });
+    opened.push(node);
+    const expected = await runKernel(stats, view, params, { devices: [node], tile: 64, models: false });
+    const { device, session } = await browserCpu();
+    await session.livePage!.evaluate(() => {
+      const original = globalThis.fetch.bind(globalThis);
+      globalThis.fetch = (input, init) => (String(input).startsWith('in/') ? Promise.reject(new Error('injected page failure')) : original(input, init));
+    });
+    const result = await runKernel(stats, view, params, { devices: [device, node], tile: 64, models: false });
+    expect(result.whole).toEqual(expected.whole);
+    expect(result.devices.map((record) => record.id)).toEqual([node.info.id]);
+    expect(result.notes.some((note) => note.startsWith('browser:cpu left out of pass 1') && note.includes('injected page failure'))).toBe(true);
   }, 120_000);
 
   it('a browser killed mid-run: the Node pool finishes, the device is retired as lost', async () => {

@@ -134,6 +134,18 @@ describe('scheduleTiles', () => {
     expect(result.batches.some((batch) => batch.device === 'healthy' && batch.reason.startsWith('backup of a straggler on hanging'))).toBe(true);
   });
 
+  it("backs up a hung first probe (a batch with no prediction) by the healthy lane's own model", async () => {
+    const { job: batchJob, grid } = job();
+    const clean = await scheduleTiles([new PacedDevice('a', 1, 0.0002)], batchJob, grid, { probeBytes: 64 });
+    const hanging = new PacedDevice('hanging', 1, 0.0002, null, 0);
+    const healthy = new PacedDevice('healthy', 1, 0.0002);
+    // Were it never backed up, the watchdog would give up on it after 20 s and the reason below would differ.
+    const result = await scheduleTiles([hanging, healthy], batchJob, grid, { probeBytes: 64, minBatchTimeoutSeconds: 20 });
+    expect(result.partials).toEqual(clean.partials);
+    expect(result.batches.some((batch) => batch.device === 'healthy' && batch.reason.startsWith('backup of a straggler on hanging') && batch.reason.includes('a probe'))).toBe(true);
+    expect(result.seconds).toBeLessThan(20);
+  });
+
   it('gives up on a batch that hangs where no other device can take it over, and says why', async () => {
     const { job: batchJob, grid } = job();
     const hanging = new PacedDevice('hanging', 1, 0.0002, null, 2);
