@@ -1,5 +1,10 @@
+import { elementsOf, type ArrayView } from '../../src/array/array-view.js';
+import { convertTo } from '../../src/array/convert.js';
+import { outputBlock } from '../../src/array/output-block.js';
+import type { Tile } from '../../src/tiling/tile.js';
 import { runGpuJsMap } from '../map-support/map-gpujs.js';
 import type { GpuJsMapParts } from '../types.js';
+import { blockValue } from './cpu.js';
 import { downsampleExtra } from './extra.js';
 import { downsampleOutput } from './output.js';
 import { MAX_FACTOR, type DownsampleParams } from './params.js';
@@ -152,6 +157,29 @@ function downsampleElement(this: GpuJsThis, band: readonly number[], extra: read
   return y;
 }
 
+/**
+ * WebGL2 may flush subnormal floats to zero (GLSL ES 3.00 allows it; SwiftShader does), so a min
+ * or max whose answer is a subnormal comes back as +0 or -0. Only then: comparisons between a
+ * normal value and a flushed subnormal keep their order, so any other answer is already exact.
+ * Those elements are recomputed here from the input with the CPU reference's blockValue.
+ */
+function restoreSubnormalExtremes(view: ArrayView, tiles: readonly Tile[], params: DownsampleParams, out: ArrayView): void {
+  const shape = downsampleOutput(view, params);
+  const input = elementsOf(view);
+  const output = elementsOf(out);
+  for (const tile of tiles) {
+    const block = outputBlock(tile, shape);
+    for (let oy = block.y; oy < block.y + block.height; oy++) {
+      for (let ox = block.x; ox < block.x + block.width; ox++) {
+        for (let c = 0; c < view.channels; c++) {
+          const at = (oy * out.width + ox) * out.channels + c;
+          if (output[at] === 0) output[at] = convertTo(out.dtype, blockValue(input, view, oy * params.factor, ox * params.factor, params.factor, c, params.reduce));
+        }
+      }
+    }
+  }
+}
+
 export const downsampleGpuJs: GpuJsMapParts<DownsampleParams> = {
   run(context, view, tiles, params, out) {
     runGpuJsMap(context, view, tiles, out, {
@@ -162,5 +190,6 @@ export const downsampleGpuJs: GpuJsMapParts<DownsampleParams> = {
       extra: downsampleExtra(view, params),
       loopMaxIterations: MAX_FACTOR,
     });
+    if (view.dtype === 'f32' && params.reduce !== 'mean') restoreSubnormalExtremes(view, tiles, params, out);
   },
 };

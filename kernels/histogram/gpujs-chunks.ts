@@ -23,6 +23,13 @@ export const F32_EXACT_LIMIT = 2 ** 24;
  */
 export const GPUJS_LIMITS: GpuJsLimits = { maxChunk: 2 ** 16, maxCall: 2 ** 22 };
 
+/**
+ * WebGL2 promises textures of 2048 texels on a side and no more: an output of a count per (code,
+ * chunk) keeps both of its edges within it, so calls take at most this many chunks and codes are
+ * counted in slices of at most this many (a 65536-bin histogram in 33 slices).
+ */
+export const MAX_TEXTURE_EDGE = 2048;
+
 /** A run of consecutive elements (row-major within the tile) of one channel of one tile. */
 export interface Chunk {
   /** The tile's position in the batch. */
@@ -73,7 +80,7 @@ export function planChunkCalls(tiles: readonly Tile[], channels: number, limits:
       }
     }
   });
-  const perCall = Math.floor(limits.maxCall / chunkLength);
+  const perCall = Math.min(MAX_TEXTURE_EDGE, Math.floor(limits.maxCall / chunkLength));
   const calls: ChunkCall[] = [];
   for (let first = 0; first < chunks.length; first += perCall) {
     const group = chunks.slice(first, first + perCall);

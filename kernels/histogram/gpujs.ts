@@ -5,7 +5,7 @@ import { DeviceError } from '../../src/errors.js';
 import type { Tile } from '../../src/tiling/tile.js';
 import { integerBin, type Binning } from '../tile-stats/params.js';
 import type { GpuJsReductionParts } from '../types.js';
-import { checkLimits, GPUJS_LIMITS, planChunkCalls, type ChunkCall, type GpuJsLimits } from './gpujs-chunks.js';
+import { checkLimits, GPUJS_LIMITS, MAX_TEXTURE_EDGE, planChunkCalls, type ChunkCall, type GpuJsLimits } from './gpujs-chunks.js';
 import { histogramBinning, type HistogramParams } from './params.js';
 import { emptyHistogramPartial, type HistogramPartial } from './partial.js';
 
@@ -13,7 +13,8 @@ import { emptyHistogramPartial, type HistogramPartial } from './partial.js';
  * The gpu.js backend, in two kernels per call:
  *   codes: one thread per element gives its code: a bin 0..bins-1, or bins (below the range,
  *          -Inf included), bins+1 (above, +Inf included), bins+2 (NaN).
- *   count: one thread per (code, chunk) counts the elements of its chunk with that code.
+ *   count: one thread per (code, chunk) counts the elements of its chunk with that code, in
+ *          slices of MAX_TEXTURE_EDGE codes.
  * gpu.js has no scatter and no atomics, so counting is a gather: each code scans the chunk, and the
  * work is (bins + 3) x elements. Chunks and calls are sized by gpujs-chunks.ts so every f32 a
  * thread counts or indexes with stays exact; chunk counts are added here as doubles.
@@ -37,16 +38,22 @@ export function makeHistogramGpuJs(limits: GpuJsLimits = GPUJS_LIMITS): GpuJsRed
         const elementCodes = (
           table === null ? codes(values, binning.lo, binning.hi, loHalf, binning.scale, bins) : codes(values, table)
         ) as Float32Array;
-        count.setOutput([bins + 3, call.paddedChunks]);
-        const counted = count(elementCodes, lengths, call.chunkLength) as Float32Array[];
-        call.chunks.forEach((chunk, j) => {
-          const row = counted[j]!;
-          const channel = partials[chunk.slot]!.channels[chunk.channel]!;
-          for (let bin = 0; bin < bins; bin++) channel.counts[bin]! += row[bin]!;
-          channel.below += row[bins]!;
-          channel.above += row[bins + 1]!;
-          channel.nan += row[bins + 2]!;
-        });
+        for (let firstCode = 0; firstCode < bins + 3; firstCode += MAX_TEXTURE_EDGE) {
+          const codesHere = Math.min(MAX_TEXTURE_EDGE, bins + 3 - firstCode);
+          count.setOutput([codesHere, call.paddedChunks]);
+          const counted = count(elementCodes, lengths, call.chunkLength, firstCode) as Float32Array[];
+          call.chunks.forEach((chunk, j) => {
+            const row = counted[j]!;
+            const channel = partials[chunk.slot]!.channels[chunk.channel]!;
+            for (let k = 0; k < codesHere; k++) {
+              const code = firstCode + k;
+              if (code < bins) channel.counts[code]! += row[k]!;
+              else if (code === bins) channel.below += row[k]!;
+              else if (code === bins + 1) channel.above += row[k]!;
+              else channel.nan += row[k]!;
+            }
+          });
+        }
       }
       checkTotals(partials, tiles, context.backend);
       return partials;
@@ -149,12 +156,13 @@ function buildFloatCodes(gpu: GPU): IKernelRunShortcut {
 function buildCount(gpu: GPU, maxChunk: number): IKernelRunShortcut {
   return gpu
     .createKernel(
-      function (this: IKernelFunctionThis, codes: number[], lengths: number[], chunkLength: number) {
+      function (this: IKernelFunctionThis, codes: number[], lengths: number[], chunkLength: number, firstCode: number) {
         const length = lengths[this.thread.y]!;
         const base = this.thread.y * chunkLength;
+        const code = this.thread.x + firstCode;
         let n = 0;
         for (let i = 0; i < length; i++) {
-          if (codes[base + i] === this.thread.x) n++;
+          if (codes[base + i] === code) n++;
         }
         return n;
       },

@@ -41,7 +41,11 @@ export class GpuJsDevice implements Device {
       kernel(key: string, build: (gpu: GPU) => IKernelRunShortcut): IKernelRunShortcut {
         let kernel = cache.get(key);
         if (!kernel) {
-          kernel = build(gpu);
+          // highp always. Left to itself gpu.js picks lowp or mediump for small outputs (16-bit
+          // floats on many GPUs, where counts and indices stop being exact), and a dynamic output
+          // that grows across that line makes it "switch" to a kernel that keeps the old size
+          // (WebGL2 then returned one row of a histogram's counts where eight were asked for).
+          kernel = build(gpu).setTactic('precision');
           cache.set(key, kernel);
         }
         return kernel;

@@ -22,17 +22,6 @@ function parityResult(result: RunResult): ParityResult<unknown> {
 }
 
 /**
- * Failures of gpu.js on a real WebGL2 context that the Node suite cannot see (there gpu.js runs
- * its WebAssembly and JS kernels, which neither flush subnormals nor size textures). They are
- * the kernel library's to fix; listed here so any other failure, or one of these going away,
- * fails the test.
- */
-const KNOWN_WEBGL2_FAILURES: { kernel: string; kind: string; label: RegExp; why: string }[] = [
-  { kernel: 'histogram', kind: 'gpujs', label: /"bins":5000/, why: 'a 5003-wide count output over several chunks: gpu.js WebGL2 returns fewer rows than setOutput asked for' },
-  { kernel: 'downsample', kind: 'gpujs', label: /^f32 extremes .*"reduce":"(max|min)"/, why: 'WebGL2 flushes the subnormal 1.4e-45 to 0 (GLSL ES allows it); the kernel promises bit-identical min/max' },
-];
-
-/**
  * Every batch crosses to the page and back (a few ms each, far more on a loaded machine), so by
  * default a subset of the awkward corpus runs: odd sizes, 4 channels, integer extremes, NaN and
  * infinities, f32 extremes. TILERUN_BROWSER_PARITY=full runs all of it.
@@ -102,12 +91,7 @@ describe.skipIf(skipBrowser)('browser runtime parity with the Node CPU reference
           }
         }
         expect(checked, 'no case ran').toBeGreaterThan(0);
-        const known = KNOWN_WEBGL2_FAILURES.filter((entry) => entry.kernel === kernel.name && entry.kind === kind);
-        const unexpected = failures.filter((failure) => !known.some((entry) => entry.label.test(failure)));
-        expect(unexpected, unexpected.slice(0, 5).join('\n')).toEqual([]);
-        for (const entry of known) {
-          expect(failures.some((failure) => entry.label.test(failure)), `known failure no longer happens (remove it from the list): ${entry.why}`).toBe(true);
-        }
+        expect(failures, failures.slice(0, 5).join('\n')).toEqual([]);
       }, 300_000);
     }
   }

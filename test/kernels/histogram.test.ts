@@ -1,6 +1,6 @@
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { F32_EXACT_LIMIT, GPUJS_LIMITS, checkLimits, planChunkCalls } from '../../kernels/histogram/gpujs-chunks.js';
+import { F32_EXACT_LIMIT, GPUJS_LIMITS, MAX_TEXTURE_EDGE, checkLimits, planChunkCalls } from '../../kernels/histogram/gpujs-chunks.js';
 import { histogramCpu } from '../../kernels/histogram/cpu.js';
 import { makeHistogramGpuJs } from '../../kernels/histogram/gpujs.js';
 import { histogramKernel } from '../../kernels/histogram/kernel.js';
@@ -337,6 +337,14 @@ describe('gpu.js: every count stays exact in f32', () => {
     expect(calls.length).toBeGreaterThan(1);
     // Small tiles get a chunk their own size, not the limit.
     expect(planChunkCalls(tilesOf(view, 1), 3, GPUJS_LIMITS)[0]!.chunkLength).toBe(1);
+  });
+
+  it('keeps a call to at most MAX_TEXTURE_EDGE chunks (one output row each, within WebGL2 texture limits)', () => {
+    const view = allocateArray('u8', 100, 100, 1);
+    const calls = planChunkCalls(tilesOf(view, 1), 1, GPUJS_LIMITS);
+    expect(calls.reduce((sum, call) => sum + call.chunks.length, 0)).toBe(10_000);
+    for (const call of calls) expect(call.paddedChunks).toBeLessThanOrEqual(MAX_TEXTURE_EDGE);
+    expect(calls.length).toBe(Math.ceil(10_000 / MAX_TEXTURE_EDGE));
   });
 
   for (const mode of ['webasm', 'cpu'] as const) {
