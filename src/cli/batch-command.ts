@@ -13,6 +13,7 @@ import { isGlob } from '../batch/glob.js';
 import { runBatch, type BatchOptions, type ProcessOne } from '../batch/run-batch.js';
 import type { SummaryRow } from '../batch/summary.js';
 import { parseDeviceSelection } from '../devices/select.js';
+import { withRuntime, type RuntimeFlags } from './runtime-flags.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
@@ -87,7 +88,7 @@ function checkBatchFlags(flags: BatchFlags & { out?: string; trace?: string; exp
   return flags.jobs === undefined ? 2 : parsePositiveInteger('--jobs', flags.jobs, 64);
 }
 
-function batchOptions(flags: BatchFlags & { json?: boolean; devices: string; threads?: string }, jobs: number): BatchOptions {
+function batchOptions(flags: BatchFlags & RuntimeFlags & { json?: boolean; devices: string; threads?: string }, jobs: number): BatchOptions {
   return {
     outDir: flags.outDir!,
     recursive: flags.recursive === true,
@@ -96,7 +97,7 @@ function batchOptions(flags: BatchFlags & { json?: boolean; devices: string; thr
     jobs,
     json: flags.json === true,
     quiet: flags.quiet === true,
-    selection: parseDeviceSelection(flags.devices),
+    selection: withRuntime(parseDeviceSelection(flags.devices), flags),
     ...(flags.threads === undefined ? {} : { threads: parsePositiveInteger('--threads', flags.threads, 1024) }),
   };
 }

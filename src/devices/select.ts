@@ -11,24 +11,37 @@ export interface DeviceSelection {
   readonly kinds: readonly DeviceKind[];
   /** Where the devices run (default: this Node process). */
   readonly runtime?: RuntimeChoice;
+  /**
+   * Devices of a headless Chromium page run beside Node's (`--devices browser:webgpu,cpu`): one
+   * scheduler spreads tiles over both, and Node's devices take over if the browser fails.
+   */
+  readonly browserKinds?: readonly DeviceKind[];
+  /** The Chromium binary for browserKinds (default: found as for --runtime browser). */
+  readonly browserExecutable?: string;
 }
 
 /** Node's own devices, or those of a headless Chromium page (src/browser). */
 export type RuntimeChoice = { readonly kind: 'node' } | { readonly kind: 'browser'; readonly executable?: string };
 
-export const DEVICE_CHOICES = `auto, ${DEVICE_KINDS.join(', ')}, or a comma-separated list such as cpu,webgpu,gpujs`;
+export const DEVICE_CHOICES = `auto, ${DEVICE_KINDS.join(', ')}, or a comma-separated list such as cpu,webgpu,gpujs (browser:${DEVICE_KINDS.join(', browser:')} add a headless Chromium's devices beside Node's)`;
+
+const BROWSER_PREFIX = 'browser:';
 
 export function parseDeviceSelection(text: string): DeviceSelection {
   const names = text.split(',').map((name) => name.trim().toLowerCase());
   if (names.length === 1 && names[0] === 'auto') return { auto: true, kinds: [] };
   const kinds: DeviceKind[] = [];
+  const browserKinds: DeviceKind[] = [];
   for (const name of names) {
-    if (!(DEVICE_KINDS as readonly string[]).includes(name)) {
+    const inBrowser = name.startsWith(BROWSER_PREFIX);
+    const kind = inBrowser ? name.slice(BROWSER_PREFIX.length) : name;
+    if (!(DEVICE_KINDS as readonly string[]).includes(kind)) {
       throw new UsageError(`unknown device '${name}' in --devices ${text}: accepted are ${DEVICE_CHOICES}`);
     }
-    if (!kinds.includes(name as DeviceKind)) kinds.push(name as DeviceKind);
+    const list = inBrowser ? browserKinds : kinds;
+    if (!list.includes(kind as DeviceKind)) list.push(kind as DeviceKind);
   }
-  return { auto: false, kinds };
+  return browserKinds.length > 0 ? { auto: false, kinds, browserKinds } : { auto: false, kinds };
 }
 
 /** gpu.js reaches a GPU in Node only through the optional `gl` (headless-gl) package. */
@@ -68,6 +81,16 @@ export async function openDevices(selection: DeviceSelection, options: OpenDevic
   const devices: Device[] = [];
   const notes: string[] = [];
   try {
+    if (selection.browserKinds !== undefined && selection.browserKinds.length > 0) {
+      const { openBrowserDevices } = await import('../browser/open.js');
+      const executable = selection.browserExecutable;
+      const opened = await openBrowserDevices(
+        { auto: false, kinds: selection.browserKinds },
+        { ...(executable === undefined ? {} : { executable }), ...(options.threads === undefined ? {} : { threads: options.threads }) },
+      );
+      devices.push(...opened.devices);
+      notes.push(...opened.notes);
+    }
     if (selection.auto || selection.kinds.includes('webgpu')) {
       const probe = await probeWebGpu();
       const adapter = preferredAdapter(probe.adapters);
