@@ -22,8 +22,9 @@ have_lavapipe() {
   dpkg --compare-versions "$version" ge 24 # Mesa older than 24 is rejected by Dawn
 }
 
-# Packages from the release's own suite: chromium for --runtime browser, redis-server for --redis.
-STOCK_PACKAGES=(chromium redis-server)
+# Packages from the release's own suite: chromium for --runtime browser, redis-server for --redis,
+# openssl for the test certificates of Redis over TLS.
+STOCK_PACKAGES=(chromium redis-server openssl)
 missing_stock=()
 for package in "${STOCK_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing_stock+=("$package")

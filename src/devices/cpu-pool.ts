@@ -48,6 +48,13 @@ export class CpuPoolDevice implements Device {
       maxThreads: threads,
       idleTimeout: 60_000,
     });
+    // Piscina reports on the pool's 'error' event what no task carries: a worker that fails while
+    // idle, or a reply it cannot match to a task (seen once in a suite where two runs shared a
+    // pool). An 'error' event nobody listens to ends the process; the pool goes on (it replaces
+    // workers, and every task still settles or fails on its own), so this only warns.
+    this.pool.on('error', (error: unknown) => {
+      process.emitWarning(`CPU worker pool: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { code: 'TILERUN_CPU_POOL' });
+    });
     this.concurrency = threads;
     this.info = {
       id: 'cpu',

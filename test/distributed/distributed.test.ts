@@ -8,7 +8,7 @@ import { arrayFromElements } from '../../src/array/array-view.js';
 import { BATCH_QUEUE } from '../../src/distributed/job-schema.js';
 import { tilerunVersion } from '../../src/distributed/kernel-names.js';
 import { encodeNpy } from '../../src/io/npy.js';
-import { freePort, redisServerAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
+import { freePort, redisServerAvailable, startRedis, testCertificates, type RedisServer } from '../support/redis-server.js';
 import { startTilerun, type TilerunProcess } from '../support/tilerun-process.js';
 
 const available = redisServerAvailable();
@@ -18,12 +18,12 @@ const input = join(dir, 'input.npy');
 const values = Array.from({ length: 600 * 800 }, (_, i) => (i * 2654435761) % 65521);
 writeFileSync(input, encodeNpy(arrayFromElements('u16', 600, 800, 1, values)));
 
-function startWorker(url: string, extra: string[] = []): TilerunProcess {
-  return startTilerun(['worker', '--redis', url, '--devices', 'cpu', '--threads', '1', '--lock-seconds', '2', ...extra]);
+function startWorker(url: string, extra: string[] = [], env: Record<string, string> = {}): TilerunProcess {
+  return startTilerun(['worker', '--redis', url, '--devices', 'cpu', '--threads', '1', '--lock-seconds', '2', ...extra], env);
 }
 
-async function run(args: string[]): Promise<{ code: number | null; stdout: string; output: string }> {
-  const child = startTilerun(args);
+async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; output: string }> {
+  const child = startTilerun(args, env);
   const code = await child.exited(180_000);
   return { code, stdout: child.stdout(), output: child.output() };
 }
@@ -182,6 +182,40 @@ describe.skipIf(!available)('faults', () => {
     } finally {
       await worker.stop();
     }
+  });
+});
+
+describe.skipIf(!available)('Redis over TLS (rediss://) with a password', () => {
+  let redis: RedisServer;
+  let worker: TilerunProcess;
+  let trust: Record<string, string>;
+  beforeAll(async () => {
+    const tls = testCertificates(mkdtempSync(join(dir, 'tls-')));
+    // Node trusts a private CA through NODE_EXTRA_CA_CERTS: the way a user points tilerun at theirs.
+    trust = { NODE_EXTRA_CA_CERTS: tls.caFile };
+    redis = await startRedis('tls pass', tls);
+    worker = startWorker(redis.url, [], trust);
+    await worker.waitFor(/ready/);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await redis?.stop();
+  });
+
+  test('stats through a TLS Redis equals a local run', async () => {
+    expect(redis.url).toMatch(/^rediss:\/\//);
+    const remote = await run(['stats', input, '--redis', redis.url, '--tile', '128', '--batch-tiles', '8', '--json'], trust);
+    expect(remote.code, remote.output).toBe(0);
+    expect(results(remote.stdout)).toEqual(await localStats());
+  });
+
+  test('a certificate the client does not trust is a clear error, not a hang', async () => {
+    const started = Date.now();
+    const { code, output } = await run(['status', '--redis', redis.url]);
+    expect(code, output).toBe(2);
+    expect(output).toMatch(/cannot reach Redis at rediss:\/\/.*certificate/);
+    expect(output).not.toContain('tls pass');
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 });
 

@@ -119,6 +119,16 @@ describe('faults on real devices', () => {
     expect(after.faults).toHaveLength(0);
   });
 
+  it("an error the pool reports outside any task (piscina's 'error' event) warns instead of ending the process", async () => {
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    (cpu as unknown as { pool: NodeJS.EventEmitter }).pool.emit('error', new Error('Unexpected message from Worker: {}'));
+    const warning = await warned;
+    expect(warning.message).toBe('CPU worker pool: Unexpected message from Worker: {}');
+    expect((warning as Error & { code?: string }).code).toBe('TILERUN_CPU_POOL');
+    const after = await runKernel<TileStatsParams, TileStatsPartial>(tileStatsKernel, view, { bins: 0, range: null }, { devices: [cpu], tile: 32, models: false });
+    expect(after.faults).toHaveLength(0);
+  });
+
   it('a kernel that throws on one tile on every attempt ends the run with its own error', async () => {
     const kernel = await loadKernelModule(faultyModule('throws', 5, `throw new Error('bad tile 5 in my kernel');`));
     const failure = await runKernel(kernel, view, {}, { devices: [cpu], tile: 32, models: false }).catch((error: unknown) => error);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,11 +29,45 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** A throwaway redis-server on loopback, on a free port, in a temp dir, persisting nothing. */
-export async function startRedis(password?: string): Promise<RedisServer> {
+/** Files of a TLS certificate for 127.0.0.1 and the CA that signed it (testCertificates makes them). */
+export interface TlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * A throwaway CA and a server certificate for 127.0.0.1, made with the openssl command (Debian's
+ * openssl package; scripts/install-system-deps.sh installs it).
+ */
+export function testCertificates(dir: string): TlsFiles {
+  const files = { caFile: join(dir, 'ca.pem'), certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key') };
+  const caKey = join(dir, 'ca.key');
+  const request = join(dir, 'server.csr');
+  const extensions = join(dir, 'server.ext');
+  writeFileSync(extensions, 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  const steps = [
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', files.caFile, '-days', '2', '-subj', '/CN=tilerun test CA'],
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.keyFile, '-out', request, '-subj', '/CN=127.0.0.1'],
+    ['x509', '-req', '-in', request, '-CA', files.caFile, '-CAkey', caKey, '-CAcreateserial', '-out', files.certFile, '-days', '2', '-extfile', extensions],
+  ];
+  for (const step of steps) {
+    const result = spawnSync('openssl', step, { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`openssl ${step[0]} failed (${result.error?.message ?? result.stderr}); scripts/install-system-deps.sh installs openssl`);
+  }
+  return files;
+}
+
+/**
+ * A throwaway redis-server on loopback, on a free port, in a temp dir, persisting nothing. With
+ * `tls` it listens for TLS only (rediss://) and does not ask clients for certificates.
+ */
+export async function startRedis(password?: string, tls?: TlsFiles): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tilerun-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  if (tls) args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no');
+  else args.push('--port', String(port));
   if (password) args.push('--requirepass', password);
   const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -55,7 +89,7 @@ export async function startRedis(password?: string): Promise<RedisServer> {
   });
   const auth = password ? `:${encodeURIComponent(password)}@` : '';
   return {
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
     port,
     async stop() {
       if (child.exitCode === null) {

@@ -13,8 +13,8 @@ export interface TilerunProcess {
   stop(): Promise<void>;
 }
 
-export function startTilerun(args: string[]): TilerunProcess {
-  const child = spawn(process.execPath, [LAUNCHER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startTilerun(args: string[], env: Record<string, string> = {}): TilerunProcess {
+  const child = spawn(process.execPath, [LAUNCHER, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let all = '';
   let out = '';
   const listeners = new Set<() => void>();
