@@ -28,6 +28,37 @@ export const MAX_MODELS = 200;
 const STALE_LOCK_MS = 10_000;
 const LOCK_WAIT_MS = 2_000;
 
+/** Least time between two writes of the model file by one process (see ModelStore.save). */
+export const WRITE_INTERVAL_MS = 1000;
+
+/** Saves of one model file waiting to be written by this process. */
+interface PendingWrites {
+  updates: Map<string, SavedModel>;
+  discard: Set<string>;
+  lastWrite: number;
+  timer: NodeJS.Timeout | null;
+  store: ModelStore;
+}
+
+/** Per model file: every ModelStore of one file in this process shares them. */
+const pendingWrites = new Map<string, PendingWrites>();
+
+function applyPending(models: Map<string, SavedModel>, waiting: PendingWrites): void {
+  for (const key of waiting.discard) models.delete(key);
+  for (const [key, model] of waiting.updates) models.set(key, model);
+}
+
+let exitHookInstalled = false;
+
+/** Writes what is still waiting when the process exits (synchronous, as 'exit' requires). */
+function flushOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const waiting of pendingWrites.values()) waiting.store.flush();
+  });
+}
+
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -47,8 +78,18 @@ export class ModelStore {
     this.lockFile = `${this.file}.lock`;
   }
 
-  /** Every stored model; `problem` says why none could be read, when a file exists but is bad. */
+  /**
+   * Every stored model, with this process's saves not yet written laid over them; `problem` says
+   * why none could be read, when a file exists but is bad.
+   */
   load(): { models: Map<string, SavedModel>; problem?: string } {
+    const loaded = this.loadFile();
+    const waiting = pendingWrites.get(this.file);
+    if (waiting) applyPending(loaded.models, waiting);
+    return loaded;
+  }
+
+  private loadFile(): { models: Map<string, SavedModel>; problem?: string } {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -74,8 +115,55 @@ export class ModelStore {
   /**
    * Writes `updates` over the stored models and drops `discard`. Returns a problem instead of
    * throwing: a run's result never depends on its cache being writable.
+   *
+   * Within WRITE_INTERVAL_MS of this process's last write of the file, the save waits and is
+   * merged with those that follow (written by a timer, or when the process exits): a batch of
+   * many small inputs, or a bench's repeated runs, would otherwise lock, read and rewrite the
+   * file once per pass, and wait on each other's locks with the event loop blocked.
    */
   save(updates: ReadonlyMap<string, SavedModel>, discard: readonly string[] = []): string | undefined {
+    let waiting = pendingWrites.get(this.file);
+    if (!waiting) {
+      waiting = { updates: new Map(), discard: new Set(), lastWrite: Number.NEGATIVE_INFINITY, timer: null, store: this };
+      pendingWrites.set(this.file, waiting);
+    }
+    for (const key of discard) {
+      waiting.updates.delete(key);
+      waiting.discard.add(key);
+    }
+    for (const [key, model] of updates) {
+      waiting.updates.set(key, model);
+      waiting.discard.delete(key);
+    }
+    const sinceWrite = Date.now() - waiting.lastWrite;
+    if (sinceWrite >= WRITE_INTERVAL_MS) return this.flush();
+    if (!waiting.timer) {
+      waiting.timer = setTimeout(() => {
+        const problem = this.flush();
+        if (problem) process.emitWarning(`performance models: ${problem}`, { code: 'TILERUN_MODELS' });
+      }, WRITE_INTERVAL_MS - sinceWrite);
+      waiting.timer.unref();
+    }
+    flushOnExit();
+    return undefined;
+  }
+
+  /** Writes this process's waiting saves of the file now (see save). */
+  flush(): string | undefined {
+    const waiting = pendingWrites.get(this.file);
+    if (!waiting) return undefined;
+    if (waiting.timer) clearTimeout(waiting.timer);
+    waiting.timer = null;
+    if (waiting.updates.size === 0 && waiting.discard.size === 0) return undefined;
+    const updates = new Map(waiting.updates);
+    const discard = [...waiting.discard];
+    waiting.updates.clear();
+    waiting.discard.clear();
+    waiting.lastWrite = Date.now();
+    return this.write(updates, discard);
+  }
+
+  private write(updates: ReadonlyMap<string, SavedModel>, discard: readonly string[]): string | undefined {
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (error) {
@@ -84,7 +172,7 @@ export class ModelStore {
     const locked = this.lock();
     if (typeof locked !== 'string') return locked.problem;
     try {
-      const { models } = this.load();
+      const { models } = this.loadFile();
       for (const key of discard) models.delete(key);
       for (const [key, model] of updates) models.set(key, model);
       if (models.size > MAX_MODELS) {

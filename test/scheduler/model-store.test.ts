@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { defaultCacheDir, MAX_MODELS, ModelStore } from '../../src/scheduler/model-store.js';
+import { defaultCacheDir, MAX_MODELS, ModelStore, WRITE_INTERVAL_MS } from '../../src/scheduler/model-store.js';
 
 const run = promisify(execFile);
 const model = (seconds: number) => ({ samples: [[1e6, seconds, 0]] as [number, number, number][], observed: 1, updated: '2026-01-01T00:00:00.000Z' });
@@ -25,6 +25,23 @@ describe('ModelStore', () => {
     expect(problem).toBeUndefined();
     expect([...models.keys()].sort()).toEqual(['b', 'c']);
     expect(store.file).toMatch(/perf-models\.v1\.json$/);
+  });
+
+  it('writes a save that follows a write within WRITE_INTERVAL_MS later, merged, while load already sees it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tilerun-models-'));
+    const store = new ModelStore(dir);
+    const onDisk = () => Object.keys((JSON.parse(readFileSync(store.file, 'utf8')) as { models: object }).models).sort();
+    expect(store.save(new Map([['a', model(1)]]))).toBeUndefined();
+    expect(onDisk()).toEqual(['a']);
+    // Another store of the same file in this process (the next run's) waits too.
+    expect(new ModelStore(dir).save(new Map([['b', model(2)]]))).toBeUndefined();
+    expect(store.save(new Map([['c', model(3)]]), ['a'])).toBeUndefined();
+    expect(onDisk()).toEqual(['a']);
+    expect([...new ModelStore(dir).load().models.keys()].sort()).toEqual(['b', 'c']);
+    // The timer writes them together once the interval has passed.
+    await new Promise((resolve) => setTimeout(resolve, WRITE_INTERVAL_MS + 200));
+    expect(onDisk()).toEqual(['b', 'c']);
+    expect(readdirSync(dir)).toEqual(['perf-models.v1.json']);
   });
 
   it('keeps the most recently updated models when there are too many', () => {
