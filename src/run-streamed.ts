@@ -124,11 +124,21 @@ export async function runKernelStreamed<Params, Partial>(
             recalibrate: options.recalibrate === true && passNumber === 1 && i === 0,
             ...(options.onProgress ? { onProgress: (done: number, _total: number, bytes: number) => options.onProgress!(tilesBefore + done, grid.count, bytesBefore + bytes, passNumber) } : {}),
           });
+          // A band is whole rows of tiles: its tile i is tile tilesBefore + i of the whole grid.
+          // Times of batches and faults stay relative to their record's start, as in any pass
+          // record (the trace adds the two), and the record starts where the band did.
+          const firstOfBand = tilesBefore;
           tilesBefore += result.grid.count;
           bytesBefore += result.array.bytes;
           for (const note of result.notes) notes.add(note);
           for (const record of result.schedule) {
-            schedule.push({ ...record, pass: passNumber, start: bandStart + record.start, batches: record.batches.map((b) => ({ ...b, start: b.start + bandStart })) });
+            schedule.push({
+              ...record,
+              pass: passNumber,
+              start: bandStart + record.start,
+              batches: record.batches.map((b) => ({ ...b, firstTile: b.firstTile + firstOfBand })),
+              faults: record.faults.map((f) => ({ ...f, firstTile: f.firstTile + firstOfBand })),
+            });
           }
           runs.push({ pass: passNumber, result });
           await onBand(result, y0, y1, band.top);

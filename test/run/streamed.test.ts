@@ -67,6 +67,15 @@ describe('streamed runs equal in-memory runs', () => {
     expect(source.reads.length).toBe(2 * streamed.bands);
     expect(source.maxInFlight).toBe(1);
     expect(streamed.notes.join('\n')).toMatch(/streamed from disk in 5 bands of up to 48 rows/);
+    // The schedule (for --trace and --explain) names tiles of the whole grid, each once per pass,
+    // and every band's batches lie within its record's time.
+    for (const pass of [1, 2]) {
+      const records = streamed.schedule.filter((record) => record.pass === pass);
+      expect(records).toHaveLength(streamed.bands);
+      const seen = records.flatMap((record) => record.batches.flatMap((batch) => Array.from({ length: batch.tileCount }, (_, i) => batch.firstTile + i))).sort((a, b) => a - b);
+      expect(seen).toEqual(Array.from({ length: memory.grid.count }, (_, i) => i));
+      for (const record of records) for (const batch of record.batches) expect(batch.start + batch.seconds).toBeLessThanOrEqual(record.seconds + 1e-9);
+    }
   });
 
   it('tile-stats on 3-channel f32: partials identical, so the stitched whole is too', async () => {
