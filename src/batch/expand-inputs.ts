@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
+import { isHttpUrl } from '../io/url-input.js';
 import { expandGlob, isGlob } from './glob.js';
 
 /** One input of a batch, or an argument that named none (reported as a failed input). */
@@ -68,6 +69,9 @@ export async function expandInputs(args: readonly string[], options: ExpandOptio
     inputs.push({ path, absolute, ...(problem === undefined ? {} : { problem }) });
   };
   for (const arg of args) {
+    if (isHttpUrl(arg)) {
+      throw new UsageError(`${arg}: a URL is read by a single-input command (tilerun stats URL, tilerun run KERNEL URL); a batch takes files, directories and patterns`);
+    }
     const info = await stat(arg).catch(() => null);
     if (info?.isDirectory()) {
       for (const path of await listDirectory(arg, options, exclude)) add(path);

@@ -18,7 +18,7 @@ export interface RemoteFlags {
 
 export function addRemoteOptions(command: Command): Command {
   return command
-    .option('--redis <url>', 'run on the tilerun workers of this Redis (redis://host:6379, rediss:// for TLS, redis://user:pass@host); the input must be a path every worker can read')
+    .option('--redis <url>', 'run on the tilerun workers of this Redis (redis://host:6379, rediss:// for TLS, redis://user:pass@host); the input must be a path or an http(s) URL every worker can read')
     .option('--batch-tiles <n>', 'with --redis: tiles per batch (default: sized from each worker\'s measured throughput)')
     .option('--job-timeout <seconds>', 'with --redis: fail if the run has not finished by then (default 3600)')
     .option('--shared-dir <dir>', "with --redis, map kernels: a directory every worker can write, where the output is assembled (default: the input's directory)");

@@ -2,8 +2,9 @@ import { totalmem } from 'node:os';
 import { extname } from 'node:path';
 import type { AnyKernel } from '../../kernels/types.js';
 import { byteLength } from '../array/array-view.js';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { openInputs } from '../io/open-input.js';
+import { downloadInput, isHttpUrl } from '../io/url-input.js';
 import { StreamedNpyWriter } from '../io/npy-writer.js';
 import { loadWhole, sourceBytes, type OpenedInput } from '../io/row-source.js';
 import { runKernel, type RunOptions, type RunResult } from '../run.js';
@@ -15,8 +16,39 @@ export const STREAM_THRESHOLD_BYTES = Math.min(2 ** 30, Math.floor(totalmem() / 
 /** A streamed map's output in a format that cannot be written band by band (PNG, TIFF) is gathered in memory up to this size. */
 export const MAX_GATHERED_OUTPUT_BYTES = Math.min(2 ** 30, Math.floor(totalmem() / 8));
 
-/** Opens the one input a single-input command runs: a whole file, the page --page names, or a --stack of pages. */
+/**
+ * Opens the one input a single-input command runs: a whole file, the page --page names, or a
+ * --stack of pages. An http(s):// URL is downloaded to a temporary file first (removed on close)
+ * and reported under its URL.
+ */
 export async function openOneInput(path: string, options: InputOptions): Promise<{ input: OpenedInput; close: () => Promise<void> }> {
+  if (!isHttpUrl(path)) return openLocalInput(path, options);
+  const downloaded = await downloadInput(path);
+  try {
+    const { input, close } = await openLocalInput(downloaded.path, options);
+    const named: OpenedInput = {
+      ...input,
+      name: input.name.replace(downloaded.path, path),
+      path,
+      notes: [`downloaded ${downloaded.bytes} bytes from ${path}`, ...input.notes],
+    };
+    return {
+      input: named,
+      close: async () => {
+        await close();
+        await downloaded.remove();
+      },
+    };
+  } catch (error) {
+    await downloaded.remove();
+    // Errors name the URL the user gave, not the temporary file.
+    if (error instanceof InputError) throw new InputError(path, error.message.slice(error.path.length + 2).replaceAll(downloaded.path, path));
+    if (error instanceof UsageError) throw new UsageError(error.message.replaceAll(downloaded.path, path));
+    throw error;
+  }
+}
+
+async function openLocalInput(path: string, options: InputOptions): Promise<{ input: OpenedInput; close: () => Promise<void> }> {
   const opened = await openInputs(path, options);
   const { inputs } = opened;
   if (options.page !== undefined) {

@@ -18,10 +18,11 @@ import { kernelNameOf } from './kernel-names.js';
 import { listWorkers } from './registry.js';
 import type { StitchResult, WorkerShares } from './stitch-job.js';
 import { decodeWire, encodeWire } from './wire.js';
+import { isHttpUrl, remoteSize } from '../io/url-input.js';
 
 export interface DistributedOptions {
   url: string;
-  /** The input as every worker can read it (a path on a shared file system). */
+  /** The input as every worker can read it: a path on a shared file system, or an http(s) URL. */
   inputPath: string;
   tile?: number;
   batchTiles?: number;
@@ -50,8 +51,16 @@ const MAX_PRIORITY = 2_097_152;
 export async function runDistributed<Params, Partial>(kernel: AnyKernel, view: ArrayView, userParams: Params, options: DistributedOptions): Promise<RunResult<Params, Partial>> {
   kernel.validateParams(view, userParams);
   const redis = await connectRedis(options.url);
-  const inputPath = resolve(options.inputPath);
-  const inputBytes = (await stat(inputPath)).size;
+  // A URL goes to the workers as it is (each downloads it); a path is made absolute.
+  const inputPath = isHttpUrl(options.inputPath) ? options.inputPath : resolve(options.inputPath);
+  if (kernel.kind === 'map' && isHttpUrl(inputPath) && options.sharedDir === undefined) {
+    redis.disconnect();
+    throw new UsageError(`${inputPath}: a map kernel's output is assembled in a directory every worker can write, and a URL has none beside it: give --shared-dir`);
+  }
+  const inputBytes = isHttpUrl(inputPath) ? await remoteSize(inputPath).catch((error: unknown) => {
+    redis.disconnect();
+    throw error;
+  }) : (await stat(inputPath)).size;
   const runId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const producer = new FlowProducer({ connection: redis });
   const batchQueue = new Queue(BATCH_QUEUE, { connection: redis });

@@ -5,7 +5,7 @@ import { DTYPE_INFO, type DType } from '../array/dtype.js';
  * The data of the jobs tilerun puts on the queues, and its validation. A worker checks every job
  * before using it: job data comes from whoever can write to Redis, so it is input like any other.
  * A job names a kernel (a built-in, or a module loaded on the worker) by name and version, and an
- * input by absolute path: never code, never tile bytes.
+ * input by absolute path or http(s) URL: never code, never tile bytes.
  */
 export const SCHEMA_VERSION = 1;
 export const BATCH_QUEUE = 'tilerun-batches';
@@ -82,6 +82,21 @@ const absolutePath: Check = (value, where) => {
   if (typeof value !== 'string' || value.length > 4096 || !isAbsolute(value) || value.includes('\0')) fail(where, 'an absolute file path', value);
 };
 
+/** An input every worker can read: a path on a shared file system, or an http(s) URL. */
+const inputLocation: Check = (value, where) => {
+  if (typeof value === 'string' && /^https?:\/\//i.test(value)) {
+    let ok = value.length <= 4096;
+    try {
+      ok &&= ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) fail(where, 'an absolute file path or an http(s) URL', value);
+    return;
+  }
+  if (typeof value !== 'string' || value.length > 4096 || !isAbsolute(value) || value.includes('\0')) fail(where, 'an absolute file path or an http(s) URL', value);
+};
+
 function checkFields(value: unknown, where: string, fields: Record<string, Check>, optional: Record<string, Check> = {}): Record<string, unknown> {
   if (!isObject(value)) fail(where, 'an object', value);
   for (const key of Object.keys(value)) {
@@ -123,7 +138,7 @@ export function validateBatchJob(data: unknown): BatchJobData {
       run: text(RUN_ID, 'a run id (letters, digits, - and _)'),
       pass: integer(1, 16),
       kernel: kernelName,
-      input: absolutePath,
+      input: inputLocation,
       inputBytes: integer(0),
       params: (value, where) => {
         if (!isObject(value)) fail(where, 'an object of kernel parameters', value);

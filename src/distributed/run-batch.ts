@@ -5,6 +5,7 @@ import { DTYPE_INFO } from '../array/dtype.js';
 import { outputBlock } from '../array/output-block.js';
 import type { BatchJob, Device } from '../devices/device.js';
 import { readInput } from '../io/read-input.js';
+import { downloadInput, isHttpUrl } from '../io/url-input.js';
 import { PerfModel } from '../scheduler/perf-model.js';
 import { scheduleTiles } from '../scheduler/scheduler.js';
 import { makeTileGrid, tileAt } from '../tiling/tile-grid.js';
@@ -50,6 +51,24 @@ export class BatchRunner {
   ) {}
 
   private async input(path: string, expectedBytes: number): Promise<ArrayView> {
+    if (isHttpUrl(path)) {
+      // Downloaded once per URL and size, read whole like a local file, then the copy on disk goes.
+      const key = `${path}:${expectedBytes}`;
+      const cached = this.inputs.get(key);
+      if (cached) return cached;
+      const reading = (async () => {
+        const downloaded = await downloadInput(path, expectedBytes);
+        try {
+          return await readInput(downloaded.path);
+        } catch (error) {
+          throw error instanceof Error ? new Error(error.message.replaceAll(downloaded.path, path)) : error;
+        } finally {
+          await downloaded.remove();
+        }
+      })();
+      reading.catch(() => this.inputs.delete(key));
+      return remember(this.inputs, key, reading);
+    }
     const info = await stat(path);
     if (info.size !== expectedBytes) {
       throw new Error(`input ${path} is ${info.size} bytes on worker ${this.workerId}, but ${expectedBytes} where the job was made: workers must read the same file`);

@@ -9,6 +9,7 @@ import { BATCH_QUEUE } from '../../src/distributed/job-schema.js';
 import { tilerunVersion } from '../../src/distributed/kernel-names.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { freePort, redisServerAvailable, startRedis, testCertificates, type RedisServer } from '../support/redis-server.js';
+import { serveFiles } from '../support/file-server.js';
 import { startTilerun, type TilerunProcess } from '../support/tilerun-process.js';
 
 const available = redisServerAvailable();
@@ -74,6 +75,24 @@ describe.skipIf(!available)('two workers on loopback (Redis with a password)', (
     expect(localRun.code, localRun.output).toBe(0);
     expect(Buffer.compare(readFileSync(join(dir, 'remote.npy')), readFileSync(join(dir, 'local.npy')))).toBe(0);
     expect(readdirSync(dir).filter((name) => name.endsWith('.part'))).toEqual([]);
+  });
+
+  test('an input named by an http URL: each worker downloads it, and the result equals a local run', async () => {
+    const server = await serveFiles(dir);
+    try {
+      const url = `${server.base}/input.npy`;
+      const remote = await run(['stats', url, '--redis', redis.url, '--tile', '128', '--batch-tiles', '4', '--json']);
+      expect(remote.code, remote.output).toBe(0);
+      expect(results(remote.stdout)).toEqual(await localStats());
+      // The coordinator asked its size once and read it (for parameters and a first pass); workers fetch it themselves.
+      expect(server.requests.filter((r) => r === 'HEAD /input.npy')).toHaveLength(1);
+      expect(server.requests.filter((r) => r === 'GET /input.npy').length).toBeGreaterThanOrEqual(2);
+      const map = await run(['run', 'convolve', url, '-p', 'preset=box', '--redis', redis.url, '--out', join(dir, 'from-url.npy')]);
+      expect(map.code, map.output).toBe(2);
+      expect(map.output).toMatch(/a URL has none beside it: give --shared-dir/);
+    } finally {
+      await server.close();
+    }
   });
 
   test('status shows the finished batches and both workers with their devices and throughput', async () => {
