@@ -138,10 +138,11 @@ export function buildProgram(): Command {
     .option('--tile <size>', "square tile edge in pixels (default: as a run would choose)")
     .option('--devices <list>', `devices to plan for: ${DEVICE_CHOICES}`, 'auto')
     .option('--threads <n>', 'CPU worker threads (default: all cores)')
-    .option('--json', 'print the plan as JSON')
-    .action(async (first: string, second: string | undefined, flags: RunFlags) => {
-      await planCommand(first, second, flags);
-    });
+    .option('--json', 'print the plan as JSON');
+  // --runtime browser plans for the page's devices (their models are kept apart from Node's).
+  addRuntimeOptions(program.commands.at(-1)!).action(async (first: string, second: string | undefined, flags: RunFlags) => {
+    await planCommand(first, second, flags);
+  });
 
   program
     .command('kernels')

@@ -18,8 +18,8 @@ const run = promisify(execFile);
 let root: string;
 let inputs: string;
 
-function tilerun(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [LAUNCHER, ...args], { maxBuffer: 64 << 20, timeout: 150_000 });
+function tilerun(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [LAUNCHER, ...args], { maxBuffer: 64 << 20, timeout: 150_000, env: { ...process.env, ...env } });
 }
 
 beforeAll(() => {
@@ -63,6 +63,17 @@ describe.skipIf(skipBrowser)('browser runtime on the command line', () => {
     expect(results(browserOut)).toEqual(expected);
     const summary = JSON.parse(readFileSync(join(browserOut, 'summary.json'), 'utf8')) as unknown;
     expect(JSON.stringify(summary)).toContain('browser:cpu');
+  }, 300_000);
+
+  it('plan --runtime browser predicts from the models a browser run stored', async () => {
+    const env = { TILERUN_CACHE_DIR: join(root, 'models') };
+    const args = ['tile-stats', join(inputs, 'a.npy'), '--runtime', 'browser', '--browser', testBrowser(), '--devices', 'cpu', '--tile', '128'];
+    const before = JSON.parse((await tilerun(['plan', ...args, '--json'], env)).stdout) as { predictedSeconds: number | null };
+    expect(before.predictedSeconds).toBeNull();
+    await tilerun(['run', ...args, '--json'], env);
+    const after = JSON.parse((await tilerun(['plan', ...args, '--json'], env)).stdout) as { predictedSeconds: number | null; devices: { id: string; tiles: number }[] };
+    expect(after.predictedSeconds).toBeGreaterThan(0);
+    expect(after.devices.map((device) => [device.id, device.tiles])).toEqual([['browser:cpu', Math.ceil(700 / 128) * Math.ceil(900 / 128)]]);
   }, 300_000);
 
   it('refuses browser:<kind> under --runtime browser, naming the two ways', async () => {
