@@ -1,7 +1,7 @@
 /**
  * The browser runtime against the Node runtime on the same input, in one process:
  *  - launch cost: Chromium start to a page with its devices open, and close;
- *  - transfer: MB/s of input rows into the page (fetch GET) and of results out (POST), from a
+ *  - transfer: MB/s of input rows into the page (a WebSocket message per batch) and of results out (another), from a
  *    map kernel's run, whose output is as large as its input;
  *  - per page device (Web Worker pool, WebGPU on SwiftShader, gpu.js on WebGL2): tile-stats GB/s
  *    of the whole run (moving data included) and of the page's compute alone;

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { PageBundle } from './bundle.js';
 
 /** A batch's data while the page works on it: its input rows, and the results it posts back. */
@@ -16,12 +18,15 @@ const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>tilerun</title><s
 /**
  * The runner's loopback server, the page's only source of code and data: 127.0.0.1 only, a
  * random port, a random token as the first path segment; anything else gets 403. The headers
- * make the page cross-origin isolated (SharedArrayBuffer for its Web Workers).
+ * make the page cross-origin isolated (SharedArrayBuffer for its Web Workers). Batch data moves
+ * over one WebSocket at <token>/ws (see page/batch-socket.ts for why and for the messages); the
+ * same data is also served as GET in/<id> and POST out/<id>.
  */
 export class PageServer {
   readonly token = randomBytes(24).toString('hex');
   private readonly batches = new Map<number, BatchSlot>();
   private server: Server | null = null;
+  private sockets: WebSocketServer | null = null;
   private port = 0;
   /** Requests refused (wrong token, host or method), for tests and diagnostics. */
   refused = 0;
@@ -34,6 +39,17 @@ export class PageServer {
   async listen(): Promise<void> {
     const server = createServer((request, response) => this.handle(request, response));
     this.server = server;
+    const sockets = new WebSocketServer({ noServer: true, maxPayload: 2 ** 31 - 1 });
+    this.sockets = sockets;
+    sockets.on('connection', (socket: WebSocket) => socket.on('message', (data: RawData, isBinary: boolean) => this.onMessage(socket, data, isBinary)));
+    server.on('upgrade', (request: IncomingMessage, stream: Duplex, head: Buffer) => {
+      if (!this.fromLoopback(request) || request.url !== `/${this.token}/ws`) {
+        this.refused++;
+        stream.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
+        return;
+      }
+      sockets.handleUpgrade(request, stream, head, (socket) => sockets.emit('connection', socket, request));
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
@@ -67,6 +83,9 @@ export class PageServer {
     const server = this.server;
     this.server = null;
     this.batches.clear();
+    for (const socket of this.sockets?.clients ?? []) socket.terminate();
+    this.sockets?.close();
+    this.sockets = null;
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -77,9 +96,37 @@ export class PageServer {
     response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 403 ? 'forbidden\n' : 'not found\n');
   }
 
+  /** The Host check keeps a DNS-rebound name from reaching the server through the browser. */
+  private fromLoopback(request: IncomingMessage): boolean {
+    return request.socket.remoteAddress === '127.0.0.1' && request.headers.host === `127.0.0.1:${this.port}`;
+  }
+
+  /** `in <id>`: the batch's rows back as [u32 id][rows]; binary [u32 id][results]: stored. */
+  private onMessage(socket: WebSocket, data: RawData, isBinary: boolean): void {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (!isBinary) {
+      const asked = /^in (\d+)$/.exec(bytes.toString('utf8'));
+      if (!asked) return void socket.close(1008, 'unknown request');
+      const id = Number(asked[1]);
+      const slot = this.batches.get(id);
+      if (!slot) return void socket.send(`missing ${id}`);
+      const message = Buffer.allocUnsafe(4 + slot.input.byteLength);
+      message.writeUInt32LE(id, 0);
+      message.set(slot.input, 4);
+      socket.send(message);
+      return;
+    }
+    if (bytes.byteLength < 4) return void socket.close(1008, 'a results message needs a batch id');
+    const id = bytes.readUInt32LE(0);
+    const slot = this.batches.get(id);
+    if (!slot) return void socket.send(`missing ${id}`);
+    if (bytes.byteLength - 4 > slot.maxOutputBytes) return void socket.send(`refused ${id} ${bytes.byteLength - 4} bytes, at most ${slot.maxOutputBytes} expected`);
+    slot.output = bytes.subarray(4);
+    socket.send(`stored ${id}`);
+  }
+
   private handle(request: IncomingMessage, response: ServerResponse): void {
-    // The Host check keeps a DNS-rebound name from reaching the server through the browser.
-    const fromLoopback = request.socket.remoteAddress === '127.0.0.1' && request.headers.host === `127.0.0.1:${this.port}`;
+    const fromLoopback = this.fromLoopback(request);
     const prefix = `/${this.token}/`;
     const url = request.url ?? '';
     if (!fromLoopback || !url.startsWith(prefix)) {

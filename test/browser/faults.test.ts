@@ -45,12 +45,15 @@ describe.skipIf(skipBrowser)('browser faults', () => {
     opened.push(node);
     const expected = await runKernel(stats, view, params, { devices: [node], tile: 64, models: false });
     const { device, session } = await browserCpu();
-    // After the first (the device's prepare, a one-tile run), every fetch of a batch's input
+    // After the first (the device's prepare, a one-tile run), every request for a batch's input
     // throws: real page code failing on every batch of the pass.
     await session.livePage!.evaluate(() => {
-      const original = globalThis.fetch.bind(globalThis);
+      const original = WebSocket.prototype.send;
       let inputs = 0;
-      globalThis.fetch = (input, init) => (String(input).startsWith('in/') && inputs++ > 0 ? Promise.reject(new Error('injected page failure')) : original(input, init));
+      WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+        if (typeof data === 'string' && data.startsWith('in ') && inputs++ > 0) throw new Error('injected page failure');
+        original.call(this, data);
+      };
     });
     const result = await runKernel(stats, view, params, {
       devices: [device, node],
@@ -75,8 +78,11 @@ describe.skipIf(skipBrowser)('browser faults', () => {
     const expected = await runKernel(stats, view, params, { devices: [node], tile: 64, models: false });
     const { device, session } = await browserCpu();
     await session.livePage!.evaluate(() => {
-      const original = globalThis.fetch.bind(globalThis);
-      globalThis.fetch = (input, init) => (String(input).startsWith('in/') ? Promise.reject(new Error('injected page failure')) : original(input, init));
+      const original = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+        if (typeof data === 'string' && data.startsWith('in ')) throw new Error('injected page failure');
+        original.call(this, data);
+      };
     });
     const result = await runKernel(stats, view, params, { devices: [device, node], tile: 64, models: false });
     expect(result.whole).toEqual(expected.whole);
@@ -130,9 +136,9 @@ describe.skipIf(skipBrowser)('browser faults', () => {
   it('a page that never answers: the batch times out instead of hanging', async () => {
     const view = sample(256, 256);
     const { device, session } = await browserCpu(3);
-    // The page's next batch waits forever on a fetch that never settles.
+    // The page's next batch waits forever: its request for input is never sent, so never answered.
     await session.livePage!.evaluate(() => {
-      globalThis.fetch = () => new Promise(() => undefined);
+      WebSocket.prototype.send = () => undefined;
     });
     const started = performance.now();
     await expect(runKernel(stats, view, params, { devices: [device], tile: 64, models: false })).rejects.toThrow(/no answer within 3 s/);

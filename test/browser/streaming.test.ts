@@ -1,7 +1,8 @@
 /**
  * A large input streams through the page batch by batch: the page never holds more than a few
  * batches' rows (a counter in the page says how much it held at once), and the result equals
- * Node's. The loopback server refuses anything but the page's own token and host.
+ * Node's. The loopback server (and its batch socket) refuses anything but the page's own token
+ * and host.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getKernel } from '../../kernels/index.js';
@@ -13,6 +14,7 @@ import type { Device } from '../../src/devices/device.js';
 import { runKernel } from '../../src/run.js';
 import { skipBrowser, testBrowser } from '../support/browser-required.js';
 import { request } from 'node:http';
+import { WebSocket } from 'ws';
 
 const MAX_BATCH_BYTES = 256 * 1024;
 
@@ -77,5 +79,28 @@ describe.skipIf(skipBrowser)('browser streaming and server', () => {
     expect(await get(`${page.origin}${page.pathname.slice(0, -2)}/page.js`)).toBe(403);
     expect(await get(session.pageUrl, `evil.example:${page.port}`)).toBe(403);
     expect(await get(`${session.pageUrl}in/999999`)).toBe(404);
+  });
+
+  it('opens the batch socket on its token path and own host name only, and answers a batch it does not have with missing', async () => {
+    const page = new URL(session.pageUrl);
+    const socketUrl = `ws://127.0.0.1:${page.port}${page.pathname}ws`;
+    const opens = (url: string, host?: string) =>
+      new Promise<boolean>((resolve) => {
+        const socket = new WebSocket(url, host ? { headers: { host } } : {});
+        socket.on('open', () => {
+          socket.close();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+    expect(await opens(`ws://127.0.0.1:${page.port}/not-the-token/ws`)).toBe(false);
+    expect(await opens(socketUrl, `evil.example:${page.port}`)).toBe(false);
+    expect(await opens(socketUrl)).toBe(true);
+    const socket = new WebSocket(socketUrl);
+    await new Promise((resolve) => socket.on('open', resolve));
+    const answer = new Promise<string>((resolve) => socket.on('message', (data) => resolve(String(data))));
+    socket.send('in 999999');
+    expect(await answer).toBe('missing 999999');
+    socket.close();
   });
 });

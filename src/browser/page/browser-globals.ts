@@ -15,6 +15,15 @@ interface WebGl2Like {
   getParameter(name: number): unknown;
 }
 
+export interface WebSocketLike {
+  binaryType: 'arraybuffer' | 'blob';
+  send(data: string | Uint8Array): void;
+  onopen: (() => void) | null;
+  onerror: (() => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onmessage: ((event: { data: ArrayBuffer | string }) => void) | null;
+}
+
 export interface BrowserGlobals {
   readonly navigator: { readonly gpu?: GPU; readonly hardwareConcurrency: number; readonly userAgent: string };
   readonly location: { readonly href: string };
@@ -22,6 +31,7 @@ export interface BrowserGlobals {
   readonly OffscreenCanvas: new (width: number, height: number) => { getContext(kind: 'webgl2'): WebGl2Like | null };
   readonly Worker: new (url: string, options: { type: 'module' }) => WorkerLike;
   readonly WebAssembly: { compile(bytes: ArrayBuffer): Promise<object> };
+  readonly WebSocket: new (url: string) => WebSocketLike;
 }
 
 export const browser = globalThis as unknown as BrowserGlobals;

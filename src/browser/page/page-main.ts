@@ -2,7 +2,8 @@
  * The page's entry (bundled by esbuild, served by the runner's loopback server): opens the
  * browser's devices with the same device classes Node uses (WebGpuDevice on navigator.gpu,
  * GpuJsDevice on WebGL2, a Web Worker pool for the CPU kernels) and runs the batches the Node
- * scheduler sends, fetching exactly the rows each batch needs and posting its results back.
+ * scheduler sends, receiving exactly the rows each batch needs and sending its results back over
+ * one WebSocket (batch-socket.ts).
  */
 import { getKernel, builtinKernels } from '../../../kernels/index.js';
 import type { ArrayView } from '../../array/array-view.js';
@@ -14,6 +15,7 @@ import { decodeValue, encodeValue } from '../codec.js';
 import { PAGE_GLOBAL, type ArrayShape, type PageApi, type PageBatch, type PageBatchReply, type PageDevice, type PageOpenReply } from '../protocol.js';
 import { DTYPE_INFO } from '../../array/dtype.js';
 import { WorkerPoolDevice } from './worker-pool.js';
+import { receiveInput, sendResults } from './batch-socket.js';
 import { browser } from './browser-globals.js';
 import type { BoundaryMode } from '../../../kernels/boundary.js';
 
@@ -30,11 +32,12 @@ function hold(bytes: number): void {
   maxHeldBytes = Math.max(maxHeldBytes, heldBytes);
 }
 
-function sharedArray(shape: ArrayShape, from?: ArrayBuffer): ArrayView {
+function sharedArray(shape: ArrayShape, from?: Uint8Array): ArrayView {
   const bytes = shape.height * shape.width * shape.channels * DTYPE_INFO[shape.dtype].bytesPerElement;
+  if (from && from.byteLength < bytes) throw new Error(`a batch's input has ${from.byteLength} bytes, its rows need ${bytes}`);
   // Whole u32 words, as allocateArray gives in Node: GPU uploads read words.
   const buffer = new SharedArrayBuffer(Math.ceil(bytes / 4) * 4);
-  if (from) new Uint8Array(buffer).set(new Uint8Array(from, 0, bytes));
+  if (from) new Uint8Array(buffer).set(from.subarray(0, bytes));
   return { ...shape, buffer, byteOffset: 0 };
 }
 
@@ -98,9 +101,7 @@ async function run(batch: PageBatch): Promise<PageBatchReply> {
   const kernel = getKernel(batch.kernel);
   const { params, boundary } = decodeValue<{ params: unknown; boundary?: BoundaryMode }>(batch.job);
   const fetchStart = performance.now();
-  const response = await fetch(`in/${batch.id}`);
-  if (!response.ok) throw new Error(`fetching batch ${batch.id}'s input: HTTP ${response.status}`);
-  const input = await response.arrayBuffer();
+  const input = await receiveInput(batch.id);
   const view = sharedArray(batch.view, input);
   const out = batch.out ? sharedArray(batch.out) : undefined;
   const held = view.buffer.byteLength + (out?.buffer.byteLength ?? 0);
@@ -112,10 +113,9 @@ async function run(batch: PageBatch): Promise<PageBatchReply> {
     const results = await device.run(job, batch.tiles);
     const computeSeconds = (performance.now() - computeStart) / 1000;
     const postStart = performance.now();
-    // fetch refuses views of shared memory: the output rows are copied once into a plain buffer.
-    const body = out ? new Uint8Array(out.buffer, 0, out.height * out.width * out.channels * DTYPE_INFO[out.dtype].bytesPerElement).slice() : encodeValue(results);
-    const posted = await fetch(`out/${batch.id}`, { method: 'POST', body });
-    if (!posted.ok) throw new Error(`posting batch ${batch.id}'s results: HTTP ${posted.status}`);
+    // The output rows (shared memory) are copied once, behind the message's batch id.
+    const body = out ? new Uint8Array(out.buffer, 0, out.height * out.width * out.channels * DTYPE_INFO[out.dtype].bytesPerElement) : new TextEncoder().encode(encodeValue(results));
+    await sendResults(batch.id, body);
     return { fetchSeconds, computeSeconds, postSeconds: (performance.now() - postStart) / 1000, maxHeldBytes };
   } finally {
     heldBytes -= held;
