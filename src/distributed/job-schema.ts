@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { DTYPE_INFO, type DType } from '../array/dtype.js';
+import { isHttpUrl } from '../io/url-input.js';
 
 /**
  * The data of the jobs tilerun puts on the queues, and its validation. A worker checks every job
@@ -78,23 +79,26 @@ const text =
     if (typeof value !== 'string' || !pattern.test(value)) fail(where, expected, value);
   };
 
+function isAbsolutePath(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 4096 && isAbsolute(value) && !value.includes('\0');
+}
+
+function isHttpLocation(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > 4096 || !isHttpUrl(value)) return false;
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 const absolutePath: Check = (value, where) => {
-  if (typeof value !== 'string' || value.length > 4096 || !isAbsolute(value) || value.includes('\0')) fail(where, 'an absolute file path', value);
+  if (!isAbsolutePath(value)) fail(where, 'an absolute file path', value);
 };
 
 /** An input every worker can read: a path on a shared file system, or an http(s) URL. */
 const inputLocation: Check = (value, where) => {
-  if (typeof value === 'string' && /^https?:\/\//i.test(value)) {
-    let ok = value.length <= 4096;
-    try {
-      ok &&= ['http:', 'https:'].includes(new URL(value).protocol);
-    } catch {
-      ok = false;
-    }
-    if (!ok) fail(where, 'an absolute file path or an http(s) URL', value);
-    return;
-  }
-  if (typeof value !== 'string' || value.length > 4096 || !isAbsolute(value) || value.includes('\0')) fail(where, 'an absolute file path or an http(s) URL', value);
+  if (!isAbsolutePath(value) && !isHttpLocation(value)) fail(where, 'an absolute file path or an http(s) URL', value);
 };
 
 function checkFields(value: unknown, where: string, fields: Record<string, Check>, optional: Record<string, Check> = {}): Record<string, unknown> {

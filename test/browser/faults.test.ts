@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getKernel } from '../../kernels/index.js';
 import { allocateArray, elementsOf } from '../../src/array/array-view.js';
 import { openBrowserDevices } from '../../src/browser/open.js';
+import type { BrowserSession } from '../../src/browser/session.js';
 import { CpuPoolDevice } from '../../src/devices/cpu-pool.js';
 import type { Device } from '../../src/devices/device.js';
 import { DeviceError } from '../../src/errors.js';
@@ -38,6 +39,18 @@ async function browserCpu(batchTimeoutSeconds?: number) {
   return { device: devices[0]!, session };
 }
 
+/** Makes the page's requests for batch input throw, after the first `spared` of them: real page code failing. */
+async function failInputRequests(session: BrowserSession, spared: number): Promise<void> {
+  await session.livePage!.evaluate((spare) => {
+    const original = WebSocket.prototype.send;
+    let inputs = 0;
+    WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      if (typeof data === 'string' && data.startsWith('in ') && inputs++ >= spare) throw new Error('injected page failure');
+      original.call(this, data);
+    };
+  }, spared);
+}
+
 describe.skipIf(skipBrowser)('browser faults', () => {
   it('a page that throws in every batch: the Node pool takes over and the result is unchanged', async () => {
     const view = sample(512, 512);
@@ -47,14 +60,7 @@ describe.skipIf(skipBrowser)('browser faults', () => {
     const { device, session } = await browserCpu();
     // After the first (the device's prepare, a one-tile run), every request for a batch's input
     // throws: real page code failing on every batch of the pass.
-    await session.livePage!.evaluate(() => {
-      const original = WebSocket.prototype.send;
-      let inputs = 0;
-      WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
-        if (typeof data === 'string' && data.startsWith('in ') && inputs++ > 0) throw new Error('injected page failure');
-        original.call(this, data);
-      };
-    });
+    await failInputRequests(session, 1);
     const result = await runKernel(stats, view, params, {
       devices: [device, node],
       tile: 64,
@@ -77,13 +83,7 @@ describe.skipIf(skipBrowser)('browser faults', () => {
     opened.push(node);
     const expected = await runKernel(stats, view, params, { devices: [node], tile: 64, models: false });
     const { device, session } = await browserCpu();
-    await session.livePage!.evaluate(() => {
-      const original = WebSocket.prototype.send;
-      WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
-        if (typeof data === 'string' && data.startsWith('in ')) throw new Error('injected page failure');
-        original.call(this, data);
-      };
-    });
+    await failInputRequests(session, 0);
     const result = await runKernel(stats, view, params, { devices: [device, node], tile: 64, models: false });
     expect(result.whole).toEqual(expected.whole);
     expect(result.devices.map((record) => record.id)).toEqual([node.info.id]);
