@@ -25,6 +25,33 @@ describe('robustLine', () => {
     expect(line.slope).toBeGreaterThan(0);
     expect(line.intercept).toBeGreaterThanOrEqual(0);
   });
+
+  it('gives exactly the medians of a sort, for odd and even counts and repeated values', () => {
+    const sortedMedian = (values: number[]): number => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const middle = sorted.length >> 1;
+      return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+    };
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let trial = 0; trial < 500; trial++) {
+      const n = 2 + (trial % 31);
+      // Few distinct sizes and repeated timings: ties are where a selection goes wrong.
+      const bytes = Array.from({ length: n }, () => (1 + Math.floor(random() * 6)) * 1e6);
+      const seconds = bytes.map((b) => Math.round((1e-4 + b * 1e-9 * (random() < 0.1 ? 3 : 1)) * 1e5) / 1e5);
+      const slopes: number[] = [];
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) {
+          if (Math.max(bytes[i]!, bytes[j]!) >= Math.min(bytes[i]!, bytes[j]!) * 1.25) slopes.push((seconds[j]! - seconds[i]!) / (bytes[j]! - bytes[i]!));
+        }
+      }
+      const line = robustLine(bytes, seconds);
+      if (slopes.length >= 3 && sortedMedian(slopes) > 0) {
+        const intercept = sortedMedian(bytes.map((b, i) => seconds[i]! - sortedMedian(slopes) * b));
+        if (intercept >= 0) expect(line).toEqual({ intercept, slope: sortedMedian(slopes) });
+      }
+    }
+  });
 });
 
 describe('PerfModel', () => {
