@@ -90,4 +90,25 @@ describe('dmda batch sizes', () => {
     // The driver turns a non-finite count into "every remaining tile" (scheduler.ts:358).
     expect(decision.kind === 'run' && Number.isFinite(decision.count)).toBe(true);
   });
+
+  it('takes a small share whole where only its own device lanes share the work, and halves it beside another device', () => {
+    // Two idle lanes of one device at 2 GB/s (1 ms fixed), 64 tiles of 256 KiB: each lane's share is 32 tiles, 4 ms.
+    const cpu = (): PerfModel => model(0.001, 0.5e-9);
+    const alone = { ...view([cpu()], [2], 64, [0]), bytesPerTile: 256 * 1024 };
+    alone.devices[0]!.lanes.forEach((lane) => (lane.busy = false));
+    const own = new DmdaPolicy().decide(alone, 0, 0);
+    expect(own).toMatchObject({ kind: 'run', count: 32 });
+    expect(own.reason).toContain('whole');
+    // The same share with a second device's lane beside them is halved, as a misprediction there costs more.
+    const mixed = { ...view([cpu(), cpu()], [2, 1], 96, [0, 0]), bytesPerTile: 256 * 1024 };
+    mixed.devices.forEach((device) => device.lanes.forEach((lane) => (lane.busy = false)));
+    const beside = new DmdaPolicy().decide(mixed, 0, 0);
+    // Half the share, or 3 fixed costs' worth (23 tiles) where that is more.
+    expect(beside).toMatchObject({ kind: 'run', count: 23 });
+    expect(beside.reason).toContain('half');
+    // A share above a quarter of a target batch (12.5 ms) is still halved on one device.
+    const large = { ...view([cpu()], [2], 256, [0]), bytesPerTile: 256 * 1024 };
+    large.devices[0]!.lanes.forEach((lane) => (lane.busy = false));
+    expect(new DmdaPolicy().decide(large, 0, 0)).toMatchObject({ kind: 'run', count: 64 });
+  });
 });
