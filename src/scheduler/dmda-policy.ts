@@ -90,11 +90,13 @@ export class DmdaPolicy implements SchedulingPolicy {
       reason = `steady: ~${fmt(bytes / rate + me.fixedSeconds)} of work; all lanes predicted to finish at +${fmt(finish - now)}`;
     } else {
       // Where only this device's own lanes are left in the balance (they run the same code at the
-      // same speed), a share of at most a quarter of a target batch is taken whole. Halving it
-      // again and again buys batches that each pay the fixed cost once more, and a model fitted
-      // from batches of similar sizes does not see that cost well: a CPU pool task's messages
-      // (0.4-0.6 ms here) made a 16 MiB job 6-7 batches on two threads instead of 2, 17-27% slower.
-      if (others.every((lane) => lane.device === deviceIndex) && share <= (view.targetBatchSeconds / 4) * rate) {
+      // same speed), a small share is taken whole: at most a target batch over twice the lanes
+      // (12.5 ms for two; the more lanes, the more the slowest of their last batches sets the
+      // end). Halving it again and again buys batches that each pay the fixed cost once more, and
+      // a model fitted from batches of similar sizes does not see that cost well: a CPU pool
+      // task's messages (0.4-0.6 ms here) made a 16 MiB job 6-7 batches on two threads instead
+      // of 2, 17-27% slower.
+      if (others.every((lane) => lane.device === deviceIndex) && share <= (view.targetBatchSeconds / (2 * (others.length + 1))) * rate) {
         bytes = share;
         reason = `tail: this lane's share (${(share / bytesPerTile).toFixed(1)} tiles) of the work left, whole: the other lanes are this device's own; all lanes predicted to finish at +${fmt(finish - now)}`;
       } else {

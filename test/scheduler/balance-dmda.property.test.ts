@@ -110,5 +110,10 @@ describe('dmda batch sizes', () => {
     const large = { ...view([cpu()], [2], 256, [0]), bytesPerTile: 256 * 1024 };
     large.devices[0]!.lanes.forEach((lane) => (lane.busy = false));
     expect(new DmdaPolicy().decide(large, 0, 0)).toMatchObject({ kind: 'run', count: 64 });
+    // With 16 lanes the bar is a target batch over 32 (1.6 ms): a 4 ms share is halved, since the
+    // slowest of many last batches sets the end.
+    const many = { ...view([cpu()], [16], 512, [0]), bytesPerTile: 256 * 1024 };
+    many.devices[0]!.lanes.forEach((lane) => (lane.busy = false));
+    expect(new DmdaPolicy().decide(many, 0, 0).reason).toContain('half');
   });
 });
