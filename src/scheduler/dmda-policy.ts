@@ -8,6 +8,9 @@ const MAX_TARGETS = 4;
 /** Tail batches stay at least this many times their fixed cost. */
 const TAIL_AMORTISE = 3;
 
+/** A lane of the balance, with when one tile there would end and the device it belongs to. */
+type PolicyLane = BalanceLane & { oneTile: number; device: number };
+
 function fmt(seconds: number): string {
   return seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
 }
@@ -40,7 +43,7 @@ export class DmdaPolicy implements SchedulingPolicy {
       return { kind: 'run', count: Math.max(1, Math.min(probeTiles, cap, remainingTiles)), reason: 'calibrating: model has too few batches' };
     }
 
-    const laneOf = (d: number, available: number): BalanceLane & { oneTile: number; device: number } => {
+    const laneOf = (d: number, available: number): PolicyLane => {
       const model = devices[d]!.model;
       return {
         device: d,
@@ -53,7 +56,7 @@ export class DmdaPolicy implements SchedulingPolicy {
     // A shared queue (a GPU) is one lane of the balance, free when its queue drains; worker
     // threads are one lane each, free when their batch in flight ends.
     const me = laneOf(deviceIndex, self.sharedQueue ? Math.max(now, self.predictedQueueEnd) : now);
-    const others: (BalanceLane & { oneTile: number; device: number })[] = [];
+    const others: PolicyLane[] = [];
     for (const state of devices) {
       if (!state.alive || !usable(state.model)) continue;
       if (state.sharedQueue) {
