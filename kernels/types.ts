@@ -113,6 +113,13 @@ export interface ReductionKernel<Params, Partial> extends KernelBase<Params> {
   readonly gpujs?: GpuJsReductionParts<Params, Partial>;
   /** Associative merge of two partials; stitching applies it in a fixed tree over tile order. */
   merge(a: Partial, b: Partial): Partial;
+  /**
+   * Optional: every partial merged at once, for partials whose merge is exact (integer sums,
+   * counts), so the tree's order cannot change the answer. It must return exactly what the tree
+   * of `merge` would, without the tree's intermediate partials; undefined where it cannot (float
+   * moments), and the tree runs instead.
+   */
+  mergeAll?(partials: readonly Partial[]): Partial | undefined;
 }
 
 /** The array a map kernel produces. */

@@ -7,7 +7,7 @@ import { rowBytesOf, shapeOnlyView, type RowSource } from './io/row-source.js';
 import { blameModule, MAX_RESULT_BYTES, runKernel, type PassRecord, type RunOptions, type RunResult } from './run.js';
 import { mergeDeviceRecords } from './scheduler/merge-records.js';
 import { ModelStore } from './scheduler/model-store.js';
-import { stitchPartials } from './stitch/stitch.js';
+import { stitchPartials, type Merging } from './stitch/stitch.js';
 import { planPass } from './tiling/plan-pass.js';
 import { makeTileGrid } from './tiling/tile-grid.js';
 
@@ -161,7 +161,7 @@ export async function runKernelStreamed<Params, Partial>(
       await sweep(reduction, prepared, 0, async (result) => {
         partials.push(...(result.partials as R[]));
       });
-      return stitchPartials(partials, reduction.merge as (a: R, b: R) => R);
+      return stitchPartials(partials, reduction as Merging<R>);
     };
 
     let params = userParams;
@@ -209,7 +209,7 @@ export async function runKernelStreamed<Params, Partial>(
       array: { dtype: source.dtype, height: source.height, width: source.width, channels: source.channels, bytes: byteLength(source) },
       grid,
       partials,
-      whole: (kernel.kind === 'reduction' ? stitchPartials(partials, kernel.merge as (a: Partial, b: Partial) => Partial) : undefined) as Partial,
+      whole: (kernel.kind === 'reduction' ? stitchPartials(partials, kernel as Merging<Partial>) : undefined) as Partial,
       ...(output ? { output } : {}),
       ...(outputShape ? { outputShape } : {}),
       devices: merged,

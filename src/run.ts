@@ -14,7 +14,7 @@ import { ModelStore } from './scheduler/model-store.js';
 import { PerfModel, type SavedModel } from './scheduler/perf-model.js';
 import type { SchedulingPolicy } from './scheduler/policy.js';
 import { scheduleTiles, type BatchRecord, type DeviceRecord, type FaultRecord, type ScheduleResult } from './scheduler/scheduler.js';
-import { stitchPartials } from './stitch/stitch.js';
+import { stitchPartials, type Merging } from './stitch/stitch.js';
 import { makeTileGrid, type TileGrid } from './tiling/tile-grid.js';
 
 /** Per-tile results are kept in memory (and printed); a run whose results exceed this is refused. */
@@ -278,7 +278,7 @@ export async function runKernel<Params, Partial>(
         ...(reduction.boundary ? { boundary: reduction.boundary(prepared) } : {}),
       };
       const scheduled = await pass(job, grid, devicesFor(reduction), params);
-      return stitchPartials(scheduled.partials as R[], reduction.merge);
+      return stitchPartials(scheduled.partials as R[], reduction as Merging<R>);
     };
 
     let params = userParams;
@@ -310,7 +310,7 @@ export async function runKernel<Params, Partial>(
       },
       grid,
       partials,
-      whole: (kernel.kind === 'reduction' ? stitchPartials(partials, kernel.merge) : undefined) as Partial,
+      whole: (kernel.kind === 'reduction' ? stitchPartials(partials, kernel as Merging<Partial>) : undefined) as Partial,
       ...(out ? { output: out } : {}),
       devices: devicesRecord,
       batches,

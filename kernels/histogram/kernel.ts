@@ -6,7 +6,7 @@ import { histogramWasm } from './cpu-wasm.js';
 import { withWasm } from '../wasm/choice.js';
 import { histogramGpuJs } from './gpujs.js';
 import { HISTOGRAM_PARAMS, validateHistogramParams, type HistogramParams } from './params.js';
-import { mergeHistograms, type HistogramPartial } from './partial.js';
+import { mergeAllHistograms, mergeHistograms, type HistogramPartial } from './partial.js';
 import { histogramWebGpu } from './webgpu.js';
 
 /** Per tile and channel: counts per bin, and of values below the range, above it and NaN. */
@@ -34,4 +34,5 @@ export const histogramKernel: ReductionKernel<HistogramParams, HistogramPartial>
   webgpu: histogramWebGpu,
   gpujs: histogramGpuJs,
   merge: mergeHistograms,
+  mergeAll: mergeAllHistograms,
 };

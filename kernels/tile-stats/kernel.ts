@@ -5,7 +5,7 @@ import { tileStatsCpu } from './cpu.js';
 import { tileStatsWasm } from './cpu-wasm.js';
 import { withWasm } from '../wasm/choice.js';
 import { DEFAULT_BINS, MAX_BINS, validateTileStatsParams, type TileStatsParams } from './params.js';
-import { finiteRangeOf, mergeTileStats, type TileStatsPartial } from './partial.js';
+import { finiteRangeOf, mergeAllTileStats, mergeTileStats, type TileStatsPartial } from './partial.js';
 import { tileStatsWebGpu } from './webgpu.js';
 import { tileStatsGpuJs } from './gpujs.js';
 
@@ -42,4 +42,5 @@ export const tileStatsKernel: ReductionKernel<TileStatsParams, TileStatsPartial>
   webgpu: tileStatsWebGpu,
   gpujs: tileStatsGpuJs,
   merge: mergeTileStats,
+  mergeAll: mergeAllTileStats,
 };

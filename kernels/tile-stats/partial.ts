@@ -123,6 +123,59 @@ export function mergeTileStats(a: TileStatsPartial, b: TileStatsPartial): TileSt
 }
 
 /**
+ * Integer data's partials merged at once (the stitch's mergeAll): every field is an exact sum, a
+ * count or a min/max, and the moments come from the exact sums, so this is exactly what the tree of
+ * mergeTileStats gives, without its intermediate partials and their bigint moments. Float data's
+ * moments depend on the merge order: undefined, and the tree runs.
+ */
+export function mergeAllTileStats(partials: readonly TileStatsPartial[]): TileStatsPartial | undefined {
+  if (!partials.every((partial) => partial.channels.every((channel) => channel.exactSum !== null && channel.exactSumSq !== null))) return undefined;
+  return {
+    channels: partials[0]!.channels.map((first, c) => {
+      const histogram = new Float64Array(first.histogram.length);
+      let elements = 0;
+      let finiteCount = 0;
+      let below = 0;
+      let above = 0;
+      let finiteMin = Number.NaN;
+      let finiteMax = Number.NaN;
+      let exactSum = 0n;
+      let exactSumSq = 0n;
+      for (const partial of partials) {
+        const channel = partial.channels[c]!;
+        const counts = channel.histogram;
+        for (let bin = 0; bin < histogram.length; bin++) histogram[bin] = histogram[bin]! + counts[bin]!;
+        elements += channel.elements;
+        finiteCount += channel.finiteCount;
+        below += channel.below;
+        above += channel.above;
+        finiteMin = minIgnoringNaN(finiteMin, channel.finiteMin);
+        finiteMax = maxIgnoringNaN(finiteMax, channel.finiteMax);
+        exactSum += channel.exactSum!;
+        exactSumSq += channel.exactSumSq!;
+      }
+      // Integer data has no NaN or infinity; the counts are summed all the same, as the tree does.
+      const nonFinite = (key: 'nanCount' | 'posInfCount' | 'negInfCount'): number => partials.reduce((sum, partial) => sum + partial.channels[c]![key], 0);
+      return {
+        elements,
+        nanCount: nonFinite('nanCount'),
+        posInfCount: nonFinite('posInfCount'),
+        negInfCount: nonFinite('negInfCount'),
+        finiteMin,
+        finiteMax,
+        exactSum,
+        exactSumSq,
+        finiteCount,
+        ...momentsFromExactSums(finiteCount, exactSum, exactSumSq),
+        histogram,
+        below,
+        above,
+      };
+    }),
+  };
+}
+
+/**
  * The smallest and largest finite value over every channel of a whole-array result, or null
  * when no channel has one (NaN and infinities only).
  */

@@ -44,6 +44,6 @@ export async function stitchChildren(job: Job, data: StitchJobData, kernel: AnyK
   const missing = seen.indexOf(0);
   if (missing >= 0) throw new Error(`run ${data.run}: tile ${missing} has no result`);
   if (kernel.kind !== 'reduction') return { tileCount: data.tileCount, partials: null, whole: null, workers };
-  const whole = stitchPartials(partials, kernel.merge);
+  const whole = stitchPartials(partials, kernel);
   return { tileCount: data.tileCount, partials: encodeWire(partials) as unknown[], whole: encodeWire(whole), workers };
 }
