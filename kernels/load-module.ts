@@ -109,6 +109,7 @@ export function checkKernelShape(value: unknown, path: string): UserKernel {
     fail(path, `halo must be an integer from 0 to 64 or a function (view, params) => number, got ${JSON.stringify(halo)}`);
   }
   if (k.kind === 'reduction' && !isFunction(k.merge)) fail(path, 'a reduction needs merge(a, b)');
+  if (k.mergeAll !== undefined && (k.kind !== 'reduction' || !isFunction(k.mergeAll))) fail(path, 'mergeAll, where given, must be a function (partials) => partial, and only a reduction merges');
   if (k.kind === 'map' && k.output !== undefined && !isFunction(k.output)) fail(path, 'output must be a function (view, params) => shape');
   if (k.wgsl !== undefined && (k.kind !== 'map' || typeof k.wgsl !== 'string')) {
     fail(path, 'wgsl (a WGSL compute function as a string) is for map kernels; reductions give webgpu parts');

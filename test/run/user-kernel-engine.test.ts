@@ -136,6 +136,32 @@ export default {
     expect(Array.from(elementsOf(converted.output!))).toEqual([2, 5, 8, 10]);
   });
 
+  it("stitches with a reduction module's mergeAll where it answers, and with the tree of merges where it gives undefined", async () => {
+    const file = module(
+      'total.ts',
+      `import { elementsOf } from ${JSON.stringify(kit)};
+export default {
+  name: 'total', kind: 'reduction' as const, description: '', params: [],
+  cpu(view: any, tiles: any[]) {
+    const a = elementsOf(view);
+    return tiles.map((t) => { let s = 0; for (let y = t.y; y < t.y + t.height; y++) for (let x = t.x; x < t.x + t.width; x++) s += a[y * view.width + x]!; return s; });
+  },
+  merge: (a: number, b: number) => a + b,
+  // Integer sums are exact: all at once is the tree's answer. Marked (+0.5), so the test sees which ran.
+  mergeAll: (partials: number[]) => (partials.length > 4 ? partials.reduce((a, b) => a + b, 0) + 0.5 : undefined),
+};
+`,
+    );
+    const kernel = await loadKernelModule(file);
+    const view = randomU8(9, 11);
+    const expected = Array.from(elementsOf(view)).reduce((a, b) => a + b, 0);
+    // 9 tiles of 4x4 (and edges): mergeAll answers (its mark shows); 4 tiles of 8x8 (edges too): it declines.
+    expect((await runKernel(kernel, view, {}, { devices: [cpu], tile: 4, models: false })).whole).toBe(expected + 0.5);
+    expect((await runKernel(kernel, view, {}, { devices: [cpu], tile: 8, models: false })).whole).toBe(expected);
+    const map = module('map-merge-all.mjs', `export default { name: 'x', kind: 'map', cpu() {}, mergeAll: () => 0 };\n`);
+    await expect(loadKernelModule(map)).rejects.toThrow(/map-merge-all\.mjs: .*mergeAll, where given, must be a function \(partials\) => partial, and only a reduction merges/);
+  });
+
   it('refuses parameter specs that would let values through unchecked', async () => {
     const file = module('bad-spec.mjs', `export default { name: 'x', kind: 'map', cpu() {}, params: [{ name: 'n', type: 'integer', description: '' }] };\n`);
     await expect(loadKernelModule(file)).rejects.toThrow(/bad-spec\.mjs: params: "n" is an integer parameter: give integer min and max/);
