@@ -12,6 +12,10 @@
  * "C 1T" are the kernels alone on one thread (every tile in one batch, output reused): the
  * code-for-code comparison without the pool's scheduling. "copy" is the share of the WASM 1T
  * time spent copying rows into the module's memory.
+ * "WASM/C" divides the two fastest runs; "paired" is the median, over the repeats, of the ratio of a
+ * WASM pool run to the C run made right after it: on a shared machine whose speed drifts (one
+ * 4096² u8 case here went from 3.8 to 2.2 GB/s in a minute), runs side by side see the same
+ * machine, where two bests may come from different minutes.
  * Figures from a shared 2-core machine are orders of magnitude: compare ratios within one run.
  */
 import { availableParallelism } from 'node:os';
@@ -102,6 +106,29 @@ async function timeBest(run: () => unknown): Promise<number> {
   return Math.min(...times);
 }
 
+/**
+ * The WASM pool and C in turns, `repeats` rounds: each round makes one pool run untimed and times
+ * the next, then runs C (a process that makes one warm-up run of its own and times one), so both
+ * are timed warm. (A pool run straight after the C process was 3-4x slower at 2048²: idle worker
+ * threads, and on this VM idle cores, take time to wake.) Gives both sides' fastest runs and the
+ * median of the per-round ratios of their speeds.
+ */
+async function pairedRuns(pool: () => Promise<unknown>, c: (() => number) | null): Promise<{ pool: number; c: number | null; ratio: number | null }> {
+  const poolSeconds: number[] = [];
+  const cSeconds: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    await pool();
+    const start = performance.now();
+    await pool();
+    poolSeconds.push((performance.now() - start) / 1000);
+    if (c) cSeconds.push(c());
+  }
+  const ratios = poolSeconds.map((seconds, r) => cSeconds[r]! / seconds).sort((a, b) => a - b);
+  const middle = ratios.length >> 1;
+  const median = ratios.length % 2 === 1 ? ratios[middle]! : (ratios[middle - 1]! + ratios[middle]!) / 2;
+  return { pool: Math.min(...poolSeconds), c: c ? Math.min(...cSeconds) : null, ratio: c ? median : null };
+}
+
 /** Arguments after the common ones, for the C reference and the OpenCV script. */
 function peerArgs(testCase: Case, params: unknown): string[] {
   if (testCase.kernel === 'tile-stats' || testCase.kernel === 'histogram') {
@@ -160,6 +187,8 @@ interface Row {
   js: number;
   c: number | null;
   cReused: number | null;
+  /** Median over rounds of WASM pool speed / C speed, each round's runs side by side. */
+  pairedRatio: number | null;
   opencv: number | null;
   wasmOneThread: number;
   cOneThread: number | null;
@@ -194,14 +223,27 @@ async function main(): Promise<void> {
     // Parameters as the tiles see them (a histogram's range found once): no first pass is timed.
     const prepared = (await runKernel(kernel, view, parseParams(kernel.name, kernel.params, testCase.params), { devices: [jsPool], tile })).params;
     let last: RunResult | null = null;
-    const wasm = bytes / (await timeBest(async () => (last = await runKernel(kernel, view, prepared, { devices: [wasmPool], tile })))) / 1e9;
-    const js = bytes / (await timeBest(() => runKernel(kernel, view, prepared, { devices: [jsPool], tile }))) / 1e9;
     const common = [testCase.kernel, testCase.dtype, file, String(size), String(tile), String(threads), String(repeats), ...peerArgs(testCase, prepared)];
-    let cRun: PeerRun | null = null;
+    // One timed C run per call, for the rounds beside the WASM pool's runs.
+    const oneRun = [...common];
+    oneRun[6] = '1';
+    // The first paired C run, for its checksum (an object, so the closure's assignment is seen).
+    const cFirst: { run: PeerRun | null } = { run: null };
+    const paired = await pairedRuns(
+      async () => (last = await runKernel(kernel, view, prepared, { devices: [wasmPool], tile })),
+      'binary' in c
+        ? () => {
+            const run = runPeer(c.binary, oneRun, { FRESH_OUTPUT: '1' });
+            cFirst.run ??= run;
+            return run.seconds;
+          }
+        : null,
+    );
+    const wasm = bytes / paired.pool / 1e9;
+    const js = bytes / (await timeBest(() => runKernel(kernel, view, prepared, { devices: [jsPool], tile }))) / 1e9;
     let cReused: PeerRun | null = null;
     let cOne: PeerRun | null = null;
     if ('binary' in c) {
-      cRun = runPeer(c.binary, common, { FRESH_OUTPUT: '1' });
       if (kernel.kind === 'map') cReused = runPeer(c.binary, common, { FRESH_OUTPUT: '0' });
       const oneThread = [...common];
       oneThread[5] = '1';
@@ -210,12 +252,14 @@ async function main(): Promise<void> {
     const one = singleThread(view, testCase, prepared);
     const cv = 'python' in opencv ? runPeer(opencv.python, [join(repositoryRoot(), 'bench', 'peers', 'opencv_peer.py'), ...common]) : null;
     const ours = checksumOf(last!);
+    const cRun = cFirst.run;
     const check = cRun?.checksum === undefined ? '-' : Math.abs(cRun.checksum - ours) <= 1e-5 * Math.abs(ours) + 1e-3 ? 'same' : `DIFF ${cRun.checksum} vs ${ours}`;
     const row: Row = {
       case: testCase.id,
       wasm,
       js,
-      c: cRun ? bytes / cRun.seconds / 1e9 : null,
+      c: paired.c === null ? null : bytes / paired.c / 1e9,
+      pairedRatio: paired.ratio,
       cReused: cReused ? bytes / cReused.seconds / 1e9 : null,
       opencv: cv ? bytes / cv.seconds / 1e9 : null,
       wasmOneThread: one.gigabytesPerSecond,
@@ -234,7 +278,7 @@ async function main(): Promise<void> {
   }
   const f = (value: number | null, digits = 2): string => (value === null || Number.isNaN(value) ? '-' : value.toFixed(digits));
   const table = [
-    ['case', 'WASM pool', 'JS pool', 'C', 'C reused', 'OpenCV', 'WASM/C', 'WASM/JS', 'WASM/OpenCV', 'WASM 1T', 'C 1T', '1T ratio', 'copy', 'C check'],
+    ['case', 'WASM pool', 'JS pool', 'C', 'C reused', 'OpenCV', 'WASM/C', 'paired', 'WASM/JS', 'WASM/OpenCV', 'WASM 1T', 'C 1T', '1T ratio', 'copy', 'C check'],
     ...rows.map((r) => [
       r.case,
       f(r.wasm),
@@ -243,6 +287,7 @@ async function main(): Promise<void> {
       f(r.cReused),
       f(r.opencv),
       f(r.c === null ? null : r.wasm / r.c),
+      f(r.pairedRatio),
       f(r.wasm / r.js),
       f(r.opencv === null ? null : r.wasm / r.opencv),
       f(r.wasmOneThread),
@@ -253,7 +298,7 @@ async function main(): Promise<void> {
     ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  console.log('\nGB/s of input\n' + table.map((row) => row.map((cell, i) => (i > 0 && i < 13 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ')).join('\n'));
+  console.log('\nGB/s of input\n' + table.map((row) => row.map((cell, i) => (i > 0 && i < 14 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ')).join('\n'));
 }
 
 await main();
