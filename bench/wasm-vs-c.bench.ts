@@ -12,6 +12,9 @@
  * "C 1T" are the kernels alone on one thread (every tile in one batch, output reused): the
  * code-for-code comparison without the pool's scheduling. "copy" is the share of the WASM 1T
  * time spent copying rows into the module's memory.
+ * "split" is the pool's threads without run(): one equal share of the tiles per thread, one batch
+ * each, no scheduling or stitching ("split/C" against C), so "WASM pool" / "split" is what run()
+ * costs on top of the threads.
  * "WASM/C" divides the two fastest runs; "paired" is the median, over the repeats, of the ratio of a
  * WASM pool run to the C run made right after it: on a shared machine whose speed drifts (one
  * 4096² u8 case here went from 3.8 to 2.2 GB/s in a minute), runs side by side see the same
@@ -31,6 +34,7 @@ import { weightsOf, type ConvolveParams } from '../kernels/convolve/params.js';
 import { allocateArray, elementsOf, type ArrayView } from '../src/array/array-view.js';
 import { DTYPE_INFO, type DType } from '../src/array/dtype.js';
 import { openCpuPoolWith } from '../src/devices/cpu-pool-impl.js';
+import type { BatchJob, Device } from '../src/devices/device.js';
 import { runKernel, type RunResult } from '../src/run.js';
 import { makeTileGrid, tileRange } from '../src/tiling/tile-grid.js';
 import { checksumOf } from '../src/bench/cases.js';
@@ -181,6 +185,34 @@ function singleThread(view: ArrayView, testCase: Case, params: unknown): { gigab
   return { gigabytesPerSecond: elementsOf(view).byteLength / computeMs / 1e6, copyShare: share };
 }
 
+/**
+ * The pool's threads without the scheduler: the tiles cut into one equal share per thread, each
+ * share one batch (device.run), no models, no stitch (a fresh output per run for maps, as run()
+ * makes). Against "WASM pool" it shows what run() itself costs; against C, the pool's threads.
+ */
+async function poolSplit(pool: Device, view: ArrayView, testCase: Case, params: unknown): Promise<number> {
+  const kernel = getKernel(testCase.kernel);
+  const halo = kernel.halo(view, params);
+  const grid = makeTileGrid(size, size, tile, tile, halo);
+  const tiles = tileRange(grid, 0, grid.count);
+  const shares = Array.from({ length: pool.concurrency }, (_, i) =>
+    tiles.slice(Math.floor((i * tiles.length) / pool.concurrency), Math.floor(((i + 1) * tiles.length) / pool.concurrency)),
+  ).filter((share) => share.length > 0);
+  const shape = kernel.kind === 'map' ? kernel.output(view, params) : null;
+  const seconds = await timeBest(async () => {
+    const job: BatchJob = {
+      kernel,
+      view,
+      params,
+      halo,
+      ...(kernel.boundary ? { boundary: kernel.boundary(params) } : {}),
+      ...(shape ? { out: allocateArray(shape.dtype, shape.height, shape.width, shape.channels) } : {}),
+    };
+    await Promise.all(shares.map((share) => pool.run(job, share)));
+  });
+  return elementsOf(view).byteLength / seconds / 1e9;
+}
+
 interface Row {
   case: string;
   wasm: number;
@@ -190,6 +222,8 @@ interface Row {
   /** Median over rounds of WASM pool speed / C speed, each round's runs side by side. */
   pairedRatio: number | null;
   opencv: number | null;
+  /** The pool's threads given equal shares in one batch each, without run(): GB/s. */
+  wasmSplit: number;
   wasmOneThread: number;
   cOneThread: number | null;
   copyShare: number;
@@ -249,6 +283,7 @@ async function main(): Promise<void> {
       oneThread[5] = '1';
       cOne = runPeer(c.binary, oneThread, { FRESH_OUTPUT: '0' });
     }
+    const split = await poolSplit(wasmPool, view, testCase, prepared);
     const one = singleThread(view, testCase, prepared);
     const cv = 'python' in opencv ? runPeer(opencv.python, [join(repositoryRoot(), 'bench', 'peers', 'opencv_peer.py'), ...common]) : null;
     const ours = checksumOf(last!);
@@ -262,6 +297,7 @@ async function main(): Promise<void> {
       pairedRatio: paired.ratio,
       cReused: cReused ? bytes / cReused.seconds / 1e9 : null,
       opencv: cv ? bytes / cv.seconds / 1e9 : null,
+      wasmSplit: split,
       wasmOneThread: one.gigabytesPerSecond,
       cOneThread: cOne ? bytes / cOne.seconds / 1e9 : null,
       copyShare: one.copyShare,
@@ -278,7 +314,7 @@ async function main(): Promise<void> {
   }
   const f = (value: number | null, digits = 2): string => (value === null || Number.isNaN(value) ? '-' : value.toFixed(digits));
   const table = [
-    ['case', 'WASM pool', 'JS pool', 'C', 'C reused', 'OpenCV', 'WASM/C', 'paired', 'WASM/JS', 'WASM/OpenCV', 'WASM 1T', 'C 1T', '1T ratio', 'copy', 'C check'],
+    ['case', 'WASM pool', 'JS pool', 'C', 'C reused', 'OpenCV', 'WASM/C', 'paired', 'split', 'split/C', 'WASM/JS', 'WASM/OpenCV', 'WASM 1T', 'C 1T', '1T ratio', 'copy', 'C check'],
     ...rows.map((r) => [
       r.case,
       f(r.wasm),
@@ -288,6 +324,8 @@ async function main(): Promise<void> {
       f(r.opencv),
       f(r.c === null ? null : r.wasm / r.c),
       f(r.pairedRatio),
+      f(r.wasmSplit),
+      f(r.c === null ? null : r.wasmSplit / r.c),
       f(r.wasm / r.js),
       f(r.opencv === null ? null : r.wasm / r.opencv),
       f(r.wasmOneThread),
@@ -298,7 +336,7 @@ async function main(): Promise<void> {
     ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  console.log('\nGB/s of input\n' + table.map((row) => row.map((cell, i) => (i > 0 && i < 14 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ')).join('\n'));
+  console.log('\nGB/s of input\n' + table.map((row) => row.map((cell, i) => (i > 0 && i < 16 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ')).join('\n'));
 }
 
 await main();
