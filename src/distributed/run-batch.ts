@@ -50,10 +50,12 @@ export class BatchRunner {
     private readonly workerId: string,
   ) {}
 
-  private async input(path: string, expectedBytes: number): Promise<ArrayView> {
+  private async input(path: string, expectedBytes: number, run: string): Promise<ArrayView> {
     if (isHttpUrl(path)) {
-      // Downloaded once per URL and size, read whole like a local file, then the copy on disk goes.
-      const key = `${path}:${expectedBytes}`;
+      // Downloaded once per run, read whole like a local file, then the copy on disk goes. Not kept
+      // across runs: a URL gives no modification time to compare, and a file changed in place
+      // with the same size would otherwise be served stale to a long-lived worker.
+      const key = `${run}:${path}:${expectedBytes}`;
       const cached = this.inputs.get(key);
       if (cached) return cached;
       const reading = (async () => {
@@ -84,7 +86,7 @@ export class BatchRunner {
   async run(data: BatchJobData): Promise<BatchResult> {
     const started = performance.now();
     const kernel = this.shelf.get(data.kernel);
-    const view = await this.input(data.input, data.inputBytes);
+    const view = await this.input(data.input, data.inputBytes, data.run);
     try {
       kernel.validateParams(view, data.params);
     } catch (error) {

@@ -87,6 +87,20 @@ describe.skipIf(!available)('two workers on loopback (Redis with a password)', (
       // The coordinator asked its size once and read it (for parameters and a first pass); workers fetch it themselves.
       expect(server.requests.filter((r) => r === 'HEAD /input.npy')).toHaveLength(1);
       expect(server.requests.filter((r) => r === 'GET /input.npy').length).toBeGreaterThanOrEqual(2);
+      // The file changes in place, keeping its size: the next run downloads it again, and never
+      // answers from a worker's copy of the old one.
+      const changing = join(dir, 'changing.npy');
+      writeFileSync(changing, readFileSync(input));
+      const changingUrl = `${server.base}/changing.npy`;
+      const before = await run(['stats', changingUrl, '--redis', redis.url, '--tile', '128', '--batch-tiles', '4', '--json']);
+      expect(before.code, before.output).toBe(0);
+      writeFileSync(changing, encodeNpy(arrayFromElements('u16', 600, 800, 1, values.map((v) => 65535 - v))));
+      const after = await run(['stats', changingUrl, '--redis', redis.url, '--tile', '128', '--batch-tiles', '4', '--json']);
+      expect(after.code, after.output).toBe(0);
+      const localAfter = await run(['stats', changing, '--devices', 'cpu', '--threads', '1', '--tile', '128', '--json']);
+      expect(localAfter.code, localAfter.output).toBe(0);
+      expect(results(after.stdout)).toEqual(results(localAfter.stdout));
+      expect(results(after.stdout)).not.toEqual(results(before.stdout));
       const map = await run(['run', 'convolve', url, '-p', 'preset=box', '--redis', redis.url, '--out', join(dir, 'from-url.npy')]);
       expect(map.code, map.output).toBe(2);
       expect(map.output).toMatch(/a URL has none beside it: give --shared-dir/);
