@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { getKernel } from '../kernels/index.js';
 import { parseParams } from '../kernels/params.js';
 import type { AnyKernel } from '../kernels/types.js';
-import { allocateArray, elementsOf, type ArrayView } from '../src/array/array-view.js';
+import { allocateArray, byteLength, elementsOf, type ArrayView } from '../src/array/array-view.js';
 import { openBrowserDevices } from '../src/browser/open.js';
 import { BrowserSession, type TransferStats } from '../src/browser/session.js';
 import { CpuPoolDevice } from '../src/devices/cpu-pool.js';
@@ -74,7 +74,7 @@ async function time(kernel: AnyKernel, view: ArrayView, params: unknown, device:
 }
 
 const view = sample();
-const bytes = view.buffer.byteLength;
+const bytes = byteLength(view);
 const stats = getKernel('tile-stats');
 const statsParams = { bins: 256, range: null };
 const map = getKernel('map');

@@ -44,7 +44,7 @@ export async function readImage(bytes: Uint8Array, path: string): Promise<ArrayV
   if (decoded.data.length !== expected) {
     throw new InputError(path, `decoder returned ${decoded.data.length} bytes for ${height}x${width}x${channels} ${dtype}, expected ${expected}`);
   }
-  new Uint8Array(array.buffer, 0, expected).set(decoded.data);
+  new Uint8Array(array.buffer, array.byteOffset, expected).set(decoded.data);
   return array;
 }
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getKernel } from '../../kernels/index.js';
-import { allocateArray, elementsOf } from '../../src/array/array-view.js';
+import { allocateArray, byteLength, elementsOf } from '../../src/array/array-view.js';
 import { openBrowserDevices } from '../../src/browser/open.js';
 import type { BrowserSession } from '../../src/browser/session.js';
 import { CpuPoolDevice } from '../../src/devices/cpu-pool.js';
@@ -60,7 +60,7 @@ describe.skipIf(skipBrowser)('browser streaming and server', () => {
     const result = await runKernel(kernel, view, params, { devices, tile: 128, models: false });
     expect(result.partials).toEqual(expected.partials);
     expect(result.whole).toEqual(expected.whole);
-    const inputBytes = view.buffer.byteLength;
+    const inputBytes = byteLength(view);
     // Every row went through the page, in many batches.
     expect(session.stats.bytesIn - before.bytesIn).toBeGreaterThanOrEqual(inputBytes);
     expect(session.stats.batches - before.batches).toBeGreaterThanOrEqual(inputBytes / MAX_BATCH_BYTES);
