@@ -10,8 +10,10 @@
  * C runs the same tiles (a fresh zeroed output per run for maps as well: "C" column; "C reused"
  * keeps one output, which shows what first-touch page faults cost on this machine). "WASM 1T" and
  * "C 1T" are the kernels alone on one thread (every tile in one batch, output reused): the
- * code-for-code comparison without the pool's scheduling. "copy" is the share of the WASM 1T
- * time spent copying rows into the module's memory.
+ * code-for-code comparison without the pool's scheduling. "copy" is what copying the rows into a
+ * module's own memory costs, as a share of the WASM 1T time (tile-stats and histogram read arrays
+ * of 4 MiB and more in place in Node, kernels/wasm/in-place.ts: for them it is the cost avoided;
+ * TILERUN_WASM_ARRAYS=0 makes them copy).
  * "split" is the pool's threads without run(): one equal share of the tiles per thread, one batch
  * each, no scheduling or stitching ("split/C" against C), so "WASM pool" / "split" is what run()
  * costs on top of the threads.
@@ -247,7 +249,7 @@ async function main(): Promise<void> {
     if (!input) {
       const view = sampleImage(testCase.dtype);
       const file = join(repositoryRoot(), 'bench', 'out', `input-${testCase.dtype}-${size}.raw`);
-      writeFileSync(file, new Uint8Array(view.buffer, 0, size * size * DTYPE_INFO[testCase.dtype].bytesPerElement));
+      writeFileSync(file, new Uint8Array(view.buffer, view.byteOffset, size * size * DTYPE_INFO[testCase.dtype].bytesPerElement));
       input = { view, file };
       inputs.set(testCase.dtype, input);
     }

@@ -1,4 +1,6 @@
 // Builds the WebAssembly SIMD kernels (kernels/wasm/c/*.c) into kernels/wasm/tilerun-kernels.wasm
+// (its own memory: rows are copied in) and kernels/wasm/tilerun-kernels-shared.wasm (the same code
+// over an imported shared memory, where Node's arrays of 1 MiB and more live: read in place),
 // with clang --target=wasm32 and lld (Debian packages `clang lld`, installed by
 // scripts/install-wasm-toolchain.sh). copy-assets.js then puts the module beside the compiled
 // loader in dist/. Without clang the CPU pool runs the plain TypeScript kernels: allowed on a
@@ -11,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = join(root, 'kernels', 'wasm', 'c');
 const target = join(root, 'kernels', 'wasm', 'tilerun-kernels.wasm');
+const sharedTarget = join(root, 'kernels', 'wasm', 'tilerun-kernels-shared.wasm');
 const required = process.env.CI === 'true' || process.env.TILERUN_REQUIRE_WASM === '1';
 
 function findClang() {
@@ -30,8 +33,10 @@ const headers = readdirSync(sourceDir).filter((name) => name.endsWith('.h')).map
 const clang = findClang();
 if (clang === null) {
   // Never leave a module that no longer matches its sources.
-  rmSync(target, { force: true });
-  rmSync(join(root, 'dist', 'kernels', 'wasm', 'tilerun-kernels.wasm'), { force: true });
+  for (const file of [target, sharedTarget]) {
+    rmSync(file, { force: true });
+    rmSync(join(root, 'dist', 'kernels', 'wasm', file.slice(join(root, 'kernels', 'wasm').length + 1)), { force: true });
+  }
   const message = 'build-wasm: clang not found (apt-get install clang lld, or bash scripts/install-wasm-toolchain.sh)';
   if (required) {
     console.error(`${message}; CI=true / TILERUN_REQUIRE_WASM=1 require the WebAssembly kernels`);
@@ -42,30 +47,31 @@ if (clang === null) {
 }
 
 const newest = Math.max(...[...sources, ...headers, fileURLToPath(import.meta.url)].map((file) => statSync(file).mtimeMs));
-if (existsSync(target) && statSync(target).mtimeMs >= newest) process.exit(0);
+if ([target, sharedTarget].every((file) => existsSync(file) && statSync(file).mtimeMs >= newest)) process.exit(0);
 
 // simd128: the kernels' v128 code; bulk-memory: memcpy/memset become memory.copy/fill (no libc);
 // nontrapping-fptoint: float-to-int casts without range checks. All are in Node 20 and every
 // current browser.
+const common = ['--target=wasm32', '-msimd128', '-mbulk-memory', '-mnontrapping-fptoint', '-O3', '-nostdlib', '-Wall', '-Wextra', '-Werror', '-Wl,--no-entry', '-Wl,--export=__heap_base', '-Wl,--strip-all'];
+execFileSync(clang, [...common, '-o', target, ...sources], { stdio: 'inherit' });
+console.log(`build-wasm: ${target.slice(root.length + 1)} (${statSync(target).size} bytes, ${clang})`);
+// The shared variant imports its memory (an array's, kernels/wasm/in-place.ts), which several
+// threads use at once: atomics for a shared memory, and the stack pointer exported (so mutable
+// globals), so each thread's instance gets a stack of its own in its own scratch region.
 execFileSync(
   clang,
   [
-    '--target=wasm32',
-    '-msimd128',
-    '-mbulk-memory',
-    '-mnontrapping-fptoint',
-    '-O3',
-    '-nostdlib',
-    '-Wall',
-    '-Wextra',
-    '-Werror',
-    '-Wl,--no-entry',
-    '-Wl,--export=__heap_base',
-    '-Wl,--strip-all',
+    ...common,
+    '-matomics',
+    '-mmutable-globals',
+    '-Wl,--import-memory',
+    '-Wl,--shared-memory',
+    '-Wl,--max-memory=4294967296',
+    '-Wl,--export=__stack_pointer',
     '-o',
-    target,
+    sharedTarget,
     ...sources,
   ],
   { stdio: 'inherit' },
 );
-console.log(`build-wasm: ${target.slice(root.length + 1)} (${statSync(target).size} bytes, ${clang})`);
+console.log(`build-wasm: ${sharedTarget.slice(root.length + 1)} (${statSync(sharedTarget).size} bytes, ${clang})`);

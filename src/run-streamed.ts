@@ -90,13 +90,14 @@ export async function runKernelStreamed<Params, Partial>(
       // A fresh buffer per band would be freed only when every worker thread has collected it, and
       // idle workers collect rarely: measured, peak RSS grew to over half the file that way.
       const capacity = Math.min(source.height, bandRows + 2 * halo);
-      const buffers = [0, 1].map(() => allocateArray(source.dtype, capacity, source.width, source.channels).buffer);
+      const buffers = [0, 1].map(() => allocateArray(source.dtype, capacity, source.width, source.channels));
       const read = async (i: number) => {
         const [y0, y1] = bands[i]!;
         const r0 = Math.max(0, y0 - halo);
         const r1 = Math.min(source.height, y1 + halo);
-        const view: ArrayView = { dtype: source.dtype, height: r1 - r0, width: source.width, channels: source.channels, buffer: buffers[i % 2]!, byteOffset: 0 };
-        await source.readRows(r0, r1, new Uint8Array(view.buffer, 0, byteLength(view)));
+        // The band's rows from the start of its buffer's array (whose memory, where it has one, lets the WASM kernels read it in place).
+        const view: ArrayView = { ...buffers[i % 2]!, height: r1 - r0 };
+        await source.readRows(r0, r1, new Uint8Array(view.buffer, view.byteOffset, byteLength(view)));
         return { view, top: y0 - r0 };
       };
       // A read ahead that fails while a band runs is reported when its turn comes (the await below), not as an unhandled rejection.

@@ -2,7 +2,8 @@ import type { ArrayView } from '../../src/array/array-view.js';
 import type { Tile } from '../../src/tiling/tile.js';
 import type { Binning } from '../tile-stats/params.js';
 import { forEachStagedChunk, tileBands, type TileBand } from '../wasm/bands.js';
-import { byteCountsPerChannel, byteLanes } from '../wasm/byte-counts.js';
+import { byteCountsPerChannel, byteLanes, countU8Band } from '../wasm/byte-counts.js';
+import { inPlaceFirst } from '../wasm/in-place.js';
 import type { WasmKernels } from '../wasm/module.js';
 import { slotTableIn } from '../wasm/slot-table.js';
 import { fromSlots, u8HistogramFromCounts } from './cpu.js';
@@ -15,6 +16,11 @@ import { emptyHistogramPartial, type HistogramPartial } from './partial.js';
  * slot table; f32 computes the reference's f32 binning four values at a time.
  */
 export function histogramWasm(kernels: WasmKernels, view: ArrayView, tiles: readonly Tile[], params: HistogramParams): HistogramPartial[] {
+  // Where the array lives in a shared WebAssembly memory, read it in place (kernels/wasm/in-place.ts).
+  return inPlaceFirst(kernels, view, (chosen) => histogramWasmOn(chosen, view, tiles, params));
+}
+
+function histogramWasmOn(kernels: WasmKernels, view: ArrayView, tiles: readonly Tile[], params: HistogramParams): HistogramPartial[] {
   const binning = histogramBinning(view.dtype, params);
   const results: HistogramPartial[] = new Array<HistogramPartial>(tiles.length);
   // The u16 value -> slot table (256 KiB) goes into the module once per call, not once per band.
@@ -30,15 +36,10 @@ export function histogramWasm(kernels: WasmKernels, view: ArrayView, tiles: read
 }
 
 function u8Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning: Binning, results: HistogramPartial[]): void {
-  const { arena, exports } = kernels;
+  const { arena } = kernels;
   const channels = view.channels;
   const lanes = byteLanes(channels);
-  const countsAt = band.members.map(() => arena.alloc(lanes * 256 * 4));
-  forEachStagedChunk(kernels, view, band, (stage, rows, stride) => {
-    band.members.forEach(({ tile }, i) => {
-      exports.count_u8(stage + (tile.x - band.x0) * channels, rows, tile.width * channels, stride, lanes, countsAt[i]!);
-    });
-  });
+  const countsAt = countU8Band(kernels, view, band, lanes);
   band.members.forEach(({ index }, i) => {
     results[index] = u8HistogramFromCounts(byteCountsPerChannel(arena.u32(countsAt[i]!, lanes * 256), lanes, channels), channels, binning);
   });

@@ -1,7 +1,8 @@
 import { elementsOf, type ArrayView } from '../../src/array/array-view.js';
 import type { Tile } from '../../src/tiling/tile.js';
 import { forEachStagedChunk, tileBands, type TileBand } from '../wasm/bands.js';
-import { byteCountsPerChannel, byteLanes } from '../wasm/byte-counts.js';
+import { byteCountsPerChannel, byteLanes, countU8Band } from '../wasm/byte-counts.js';
+import { inPlaceFirst } from '../wasm/in-place.js';
 import type { WasmKernels } from '../wasm/module.js';
 import { slotTableIn } from '../wasm/slot-table.js';
 import { firstFinite } from './cpu.js';
@@ -17,6 +18,11 @@ import { emptyChannelStats, type ChannelStats, type TileStatsPartial } from './p
  * reference's, within the kernel's float tolerance) and bins with the reference's f32 steps.
  */
 export function tileStatsWasm(kernels: WasmKernels, view: ArrayView, tiles: readonly Tile[], params: TileStatsParams): TileStatsPartial[] {
+  // Where the array lives in a shared WebAssembly memory, read it in place (kernels/wasm/in-place.ts).
+  return inPlaceFirst(kernels, view, (chosen) => tileStatsWasmOn(chosen, view, tiles, params));
+}
+
+function tileStatsWasmOn(kernels: WasmKernels, view: ArrayView, tiles: readonly Tile[], params: TileStatsParams): TileStatsPartial[] {
   const binning = makeBinning(view.dtype, params);
   const results: TileStatsPartial[] = new Array<TileStatsPartial>(tiles.length);
   // The u16 value -> slot table (256 KiB) goes into the module once per call, not once per band.
@@ -32,15 +38,10 @@ export function tileStatsWasm(kernels: WasmKernels, view: ArrayView, tiles: read
 }
 
 function u8Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning: Binning, results: TileStatsPartial[]): void {
-  const { arena, exports } = kernels;
+  const { arena } = kernels;
   const channels = view.channels;
   const lanes = byteLanes(channels);
-  const countsAt = band.members.map(() => arena.alloc(lanes * 256 * 4));
-  forEachStagedChunk(kernels, view, band, (stage, rows, stride) => {
-    band.members.forEach(({ tile }, i) => {
-      exports.count_u8(stage + (tile.x - band.x0) * channels, rows, tile.width * channels, stride, lanes, countsAt[i]!);
-    });
-  });
+  const countsAt = countU8Band(kernels, view, band, lanes);
   band.members.forEach(({ tile, index }, i) => {
     results[index] = u8StatsFromCounts(byteCountsPerChannel(arena.u32(countsAt[i]!, lanes * 256), lanes, channels), channels, binning, tile);
   });

@@ -5,10 +5,11 @@ import type { WasmArena } from './arena.js';
 import type { WasmKernels } from './module.js';
 
 /**
- * WebAssembly cannot read the shared input in place (a module reads only its own memory, and the
- * input's SharedArrayBuffer is not one), so rows are copied in. A batch's consecutive tiles of
- * one tile row share their rows: they are staged together, `STAGE_BYTES` at a time (the chunk
- * stays in L2 while the kernel reads it), and a chunk spanning whole array rows is one copy.
+ * A module reads only its own memory, so an input in a plain SharedArrayBuffer has its rows copied
+ * in (arrays in a shared WebAssembly memory are read in place instead: in-place.ts). A batch's
+ * consecutive tiles of one tile row share their rows: they are staged together, `STAGE_BYTES` at a
+ * time (the chunk stays in L2 while the kernel reads it), and a chunk spanning whole array rows is
+ * one copy.
  */
 export const STAGE_BYTES = 192 * 1024;
 
@@ -68,9 +69,20 @@ export function stagedRowBytes(view: ArrayView, x0: number, x1: number): number 
 
 /**
  * Stages a band chunk by chunk and calls `visit` for each chunk: staged at `at`, `rows` rows of
- * `stride` elements (the band's columns x channels).
+ * `stride` elements (the band's columns x channels). Kernels over the array's own memory
+ * (kernels/wasm/in-place.ts) visit the band where it lies instead: one visit, the array's stride.
  */
 export function forEachStagedChunk(kernels: WasmKernels, view: ArrayView, band: TileBand, visit: (at: number, rows: number, stride: number) => void): void {
+  if (kernels.inPlace !== undefined && kernels.inPlace === view.memory) {
+    // The array is in this instance's memory: the whole band at once, rows the array's own stride apart.
+    const rowElements = view.width * view.channels;
+    const bytesPerElement = DTYPE_INFO[view.dtype].bytesPerElement;
+    const rowsPerChunk = Math.min(chunkRows(stagedRowBytes(view, band.x0, band.x1)), band.height);
+    for (let y = band.y; y < band.y + band.height; y += rowsPerChunk) {
+      visit(view.byteOffset + (y * rowElements + band.x0 * view.channels) * bytesPerElement, Math.min(rowsPerChunk, band.y + band.height - y), rowElements);
+    }
+    return;
+  }
   const rowBytes = stagedRowBytes(view, band.x0, band.x1);
   const rowsPerChunk = Math.min(chunkRows(rowBytes), band.height);
   const stage = kernels.arena.alloc(rowsPerChunk * rowBytes);

@@ -23,6 +23,7 @@ export interface WasmKernelExports {
   readonly memory: WasmMemory;
   readonly __heap_base: { readonly value: unknown };
   count_u8(base: number, rows: number, n: number, stride: number, lanes: number, counts: number): void;
+  count_u8_tiles(base: number, rows: number, n: number, stride: number, tiles: number, counts: number): void;
   slots_u16(base: number, rows: number, n: number, stride: number, step: number, table: number, slots: number, slotCount: number): void;
   stats_u16(base: number, rows: number, n: number, stride: number, step: number, acc: number): void;
   stats_f32(
@@ -71,4 +72,4 @@ export interface WasmKernelExports {
   ): void;
 }
 
-export const EXPORT_NAMES = ['count_u8', 'slots_u16', 'stats_u16', 'stats_f32', 'downsample_row', 'widen_row', 'convolve_rows'] as const;
+export const EXPORT_NAMES = ['count_u8', 'count_u8_tiles', 'slots_u16', 'stats_u16', 'stats_f32', 'downsample_row', 'widen_row', 'convolve_rows'] as const;

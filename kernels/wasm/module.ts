@@ -1,10 +1,12 @@
 import { WasmArena } from './arena.js';
-import { EXPORT_NAMES, webAssemblyApi, type WasmKernelExports } from './exports.js';
+import { EXPORT_NAMES, webAssemblyApi, type WasmKernelExports, type WasmMemory } from './exports.js';
 
 /** One instance of the kernels module and the arena over its memory (one per thread). */
 export interface WasmKernels {
   readonly exports: WasmKernelExports;
   readonly arena: WasmArena;
+  /** The array memory this instance reads in place (kernels/wasm/in-place.ts); absent for a thread's own instance. */
+  readonly inPlace?: WasmMemory;
 }
 
 /** Where the build puts the module: beside this file, in the source tree and in dist/. */
@@ -39,7 +41,7 @@ export function initWasmKernels(source: ArrayBufferView | ArrayBuffer | object):
   const exports = instance.exports as unknown as WasmKernelExports;
   const missing = EXPORT_NAMES.filter((name) => typeof exports[name] !== 'function');
   if (missing.length > 0) throw new Error(`the WebAssembly kernels module lacks ${missing.join(', ')}: rebuild it (npm run build)`);
-  loaded = { exports, arena: new WasmArena(exports) };
+  loaded = { exports, arena: new WasmArena(exports.memory, exports.__heap_base.value as number) };
   unavailable = null;
   tried = true;
   return loaded;

@@ -1,3 +1,5 @@
+import { allocateWasmArray } from '../../kernels/wasm/in-place.js';
+import type { WasmMemory } from '../../kernels/wasm/exports.js';
 import { UsageError } from '../errors.js';
 import { DTYPE_INFO, type DType, type ElementArray } from './dtype.js';
 
@@ -15,6 +17,12 @@ export interface ArrayView {
   readonly buffer: SharedArrayBuffer;
   /** Byte offset of element (0, 0, 0) in `buffer`. */
   readonly byteOffset: number;
+  /**
+   * The shared WebAssembly.Memory whose buffer `buffer` is, where allocateArray put the array in
+   * one (kernels/wasm/in-place.ts: the WASM kernels then read it in place). Only allocateArray sets
+   * it; a view made over another buffer must not carry it.
+   */
+  readonly memory?: WasmMemory;
 }
 
 export const MAX_CHANNELS = 4;
@@ -42,10 +50,17 @@ export function validateShape(height: number, width: number, channels: number): 
   }
 }
 
-/** Allocates a zeroed shared array. Rows are padded to nothing; the buffer is padded to 4 bytes. */
+/**
+ * Allocates a zeroed shared array. Rows are padded to nothing; the buffer is padded to 4 bytes.
+ * In Node, arrays of 4 MiB and more live in a shared WebAssembly.Memory, after a header and
+ * scratch space, so the WASM kernels read them in place (kernels/wasm/in-place.ts); smaller ones,
+ * and every array where that is unavailable, in a plain SharedArrayBuffer.
+ */
 export function allocateArray(dtype: DType, height: number, width: number, channels = 1): ArrayView {
   validateShape(height, width, channels);
   const bytes = height * width * channels * DTYPE_INFO[dtype].bytesPerElement;
+  const inWasm = allocateWasmArray(bytes);
+  if (inWasm) return { dtype, height, width, channels, ...inWasm };
   // A multiple of 4 so the buffer can be read as u32 words (GPU uploads need it).
   const buffer = new SharedArrayBuffer(Math.ceil(bytes / 4) * 4);
   return { dtype, height, width, channels, buffer, byteOffset: 0 };

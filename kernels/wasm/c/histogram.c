@@ -35,6 +35,35 @@ void count_u8(const uint8_t* base, uint32_t rows, uint32_t n, uint32_t stride, u
 }
 
 /*
+ * count_u8 for `tiles` side-by-side regions of n bytes each (8 lanes), row by row across all of
+ * them: where rows are read in place from a large array (kernels/wasm/in-place.ts), each row is one
+ * sequential run for the hardware prefetcher rather than tiles x short runs, one page apart.
+ * Region t counts into counts + t * 2048.
+ */
+EXPORT(count_u8_tiles)
+void count_u8_tiles(const uint8_t* base, uint32_t rows, uint32_t n, uint32_t stride, uint32_t tiles, uint32_t* counts) {
+  for (uint32_t r = 0; r < rows; r++) {
+    const uint8_t* row = base + (uint64_t)r * stride;
+    for (uint32_t t = 0; t < tiles; t++) {
+      const uint8_t* p = row + (uint64_t)t * n;
+      uint32_t* c = counts + t * 2048;
+      uint32_t k = 0;
+      for (; k + 8 <= n; k += 8) {
+        c[0 * 256 + p[k]]++;
+        c[1 * 256 + p[k + 1]]++;
+        c[2 * 256 + p[k + 2]]++;
+        c[3 * 256 + p[k + 3]]++;
+        c[4 * 256 + p[k + 4]]++;
+        c[5 * 256 + p[k + 5]]++;
+        c[6 * 256 + p[k + 6]]++;
+        c[7 * 256 + p[k + 7]]++;
+      }
+      for (; k < n; k++) c[(k & 7) * 256 + p[k]]++;
+    }
+  }
+}
+
+/*
  * slots[table[v]] += 1 for one channel of a u16 region (elements `step` apart). Two interleaved
  * slot arrays (slots and slots + slot_count) halve the store-to-load chains on equal values; the
  * caller adds them.
