@@ -36,7 +36,7 @@ import { weightsOf, type ConvolveParams } from '../kernels/convolve/params.js';
 import { allocateArray, elementsOf, type ArrayView } from '../src/array/array-view.js';
 import { DTYPE_INFO, type DType } from '../src/array/dtype.js';
 import { openCpuPoolWith } from '../src/devices/cpu-pool-impl.js';
-import type { BatchJob, Device } from '../src/devices/device.js';
+import { batchJob, type Device } from '../src/devices/device.js';
 import { runKernel, type RunResult } from '../src/run.js';
 import { makeTileGrid, tileRange } from '../src/tiling/tile-grid.js';
 import { checksumOf } from '../src/bench/cases.js';
@@ -202,14 +202,7 @@ async function poolSplit(pool: Device, view: ArrayView, testCase: Case, params: 
   ).filter((share) => share.length > 0);
   const shape = kernel.kind === 'map' ? kernel.output(view, params) : null;
   const seconds = await timeBest(async () => {
-    const job: BatchJob = {
-      kernel,
-      view,
-      params,
-      halo,
-      ...(kernel.boundary ? { boundary: kernel.boundary(params) } : {}),
-      ...(shape ? { out: allocateArray(shape.dtype, shape.height, shape.width, shape.channels) } : {}),
-    };
+    const job = batchJob(kernel, view, params, halo, shape ? allocateArray(shape.dtype, shape.height, shape.width, shape.channels) : undefined);
     await Promise.all(shares.map((share) => pool.run(job, share)));
   });
   return elementsOf(view).byteLength / seconds / 1e9;

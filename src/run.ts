@@ -4,7 +4,7 @@ import { DTYPE_INFO } from './array/dtype.js';
 import { kernelRef } from '../kernels/load-module.js';
 import { CpuPoolDevice } from './devices/cpu-pool.js';
 import { InProcessCpuDevice } from './devices/in-process.js';
-import type { BatchJob, Device } from './devices/device.js';
+import { batchJob, type BatchJob, type Device } from './devices/device.js';
 import { openDevices, type DeviceSelection } from './devices/select.js';
 import { DeviceError, UsageError } from './errors.js';
 import { planPass } from './tiling/plan-pass.js';
@@ -270,13 +270,7 @@ export async function runKernel<Params, Partial>(
       const prepared = reduction.prepare ? ((await reduction.prepare(view, params, reduce)) as P) : params;
       const reductionHalo = reduction.halo(view, prepared);
       const grid = makeTileGrid(view.height, view.width, tileEdge, tileEdge, reductionHalo);
-      const job: BatchJob = {
-        kernel: reduction,
-        view,
-        params: prepared,
-        halo: reductionHalo,
-        ...(reduction.boundary ? { boundary: reduction.boundary(prepared) } : {}),
-      };
+      const job = batchJob(reduction, view, prepared, reductionHalo);
       const scheduled = await pass(job, grid, devicesFor(reduction), params);
       return stitchPartials(scheduled.partials as R[], reduction as Merging<R>);
     };
@@ -287,14 +281,7 @@ export async function runKernel<Params, Partial>(
     const { halo, shape, tileEdge: finalEdge } = plan(params, devices);
     const grid = makeTileGrid(view.height, view.width, finalEdge, finalEdge, halo);
     const out = shape ? allocateArray(shape.dtype, shape.height, shape.width, shape.channels) : undefined;
-    const job: BatchJob = {
-      kernel,
-      view,
-      params,
-      halo,
-      ...(kernel.boundary ? { boundary: kernel.boundary(params) } : {}),
-      ...(out ? { out } : {}),
-    };
+    const job = batchJob(kernel, view, params, halo, out);
     const scheduled = await pass(job, grid, devices, userParams);
     const partials = kernel.kind === 'reduction' ? (scheduled.partials as Partial[]) : [];
     return {

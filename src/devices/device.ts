@@ -36,6 +36,18 @@ export interface BatchJob {
   readonly out?: ArrayView;
 }
 
+/** The job of running `kernel` over `view`: its boundary rule taken from the kernel for these parameters. */
+export function batchJob(kernel: AnyKernel, view: ArrayView, params: unknown, halo: number, out?: ArrayView): BatchJob {
+  return {
+    kernel,
+    view,
+    params,
+    halo,
+    ...(kernel.boundary ? { boundary: kernel.boundary(params) } : {}),
+    ...(out ? { out } : {}),
+  };
+}
+
 /** Where a batch's time went, filled in by devices that can tell. */
 export interface BatchTiming {
   /** Seconds spent moving data: staging and upload, readback, messages to and from a worker thread. */

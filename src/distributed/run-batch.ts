@@ -3,7 +3,7 @@ import type { AnyKernel } from '../../kernels/types.js';
 import { allocateArray, type ArrayView } from '../array/array-view.js';
 import { DTYPE_INFO } from '../array/dtype.js';
 import { outputBlock } from '../array/output-block.js';
-import type { BatchJob, Device } from '../devices/device.js';
+import { batchJob, type Device } from '../devices/device.js';
 import { readInput } from '../io/read-input.js';
 import { downloadInput, isHttpUrl } from '../io/url-input.js';
 import { PerfModel } from '../scheduler/perf-model.js';
@@ -100,14 +100,7 @@ export class BatchRunner {
     if (devices.length === 0) throw new Error(`none of worker ${this.workerId}'s devices (${this.devices.map((d) => d.info.id).join(', ')}) runs kernel ${kernel.name}`);
     const runKey = `${data.run}:${data.pass}`;
     const out = kernel.kind === 'map' ? this.outputArray(kernel, view, data, runKey) : undefined;
-    const job: BatchJob = {
-      kernel,
-      view,
-      params: data.params,
-      halo,
-      ...(kernel.boundary ? { boundary: kernel.boundary(data.params) } : {}),
-      ...(out ? { out } : {}),
-    };
+    const job = batchJob(kernel, view, data.params, halo, out);
     for (const device of devices) {
       const key = `${runKey}:${device.info.id}`;
       if (!this.prepared.has(key)) {
