@@ -1,4 +1,5 @@
 import type { ArrayView } from '../../src/array/array-view.js';
+import { DTYPE_INFO } from '../../src/array/dtype.js';
 import { ArenaFullError, WasmArena } from './arena.js';
 import { EXPORT_NAMES, webAssemblyApi, type WasmKernelExports, type WasmMemory } from './exports.js';
 import type { WasmKernels } from './module.js';
@@ -132,7 +133,7 @@ export function inPlaceKernels(view: ArrayView): { kernels: WasmKernels; release
   const slots = header[SLOTS_AT]!;
   if (header[MAGIC_AT] !== MAGIC || slots < 1 || slots > MAX_SLOTS) return null;
   // The view must lie in the array part of this memory (a view made over another buffer must not carry it).
-  const bytes = view.height * view.width * view.channels * (view.dtype === 'u8' ? 1 : view.dtype === 'u16' ? 2 : 4);
+  const bytes = view.height * view.width * view.channels * DTYPE_INFO[view.dtype].bytesPerElement;
   if (view.byteOffset < SCRATCH_START + slots * SCRATCH_SLOT_BYTES || view.byteOffset + bytes > memory.buffer.byteLength || view.buffer.byteLength !== memory.buffer.byteLength) return null;
   const exports = instanceFor(memory);
   if (exports === null) return null;

@@ -5,6 +5,23 @@
  */
 #include "common.h"
 
+/* One run of n bytes into eight sub-histograms by position (lane = k % 8). */
+static inline void count_run8(const uint8_t* p, uint32_t n, uint32_t* counts) {
+  uint32_t k = 0;
+  /* Byte loads: V8 runs them faster than 64-bit loads and shifts (3.2 vs 2.4 GB/s measured). */
+  for (; k + 8 <= n; k += 8) {
+    counts[0 * 256 + p[k]]++;
+    counts[1 * 256 + p[k + 1]]++;
+    counts[2 * 256 + p[k + 2]]++;
+    counts[3 * 256 + p[k + 3]]++;
+    counts[4 * 256 + p[k + 4]]++;
+    counts[5 * 256 + p[k + 5]]++;
+    counts[6 * 256 + p[k + 6]]++;
+    counts[7 * 256 + p[k + 7]]++;
+  }
+  for (; k < n; k++) counts[(k & 7) * 256 + p[k]]++;
+}
+
 /*
  * counts[(k % lanes) * 256 + value] += 1 for every byte of the region, k its position in its row.
  * lanes is 8 for 1, 2 or 4 channels (lane % channels is the channel) and 3 for 3 channels. Eight
@@ -14,23 +31,9 @@ EXPORT(count_u8)
 void count_u8(const uint8_t* base, uint32_t rows, uint32_t n, uint32_t stride, uint32_t lanes, uint32_t* counts) {
   for (uint32_t r = 0; r < rows; r++) {
     const uint8_t* row = base + (uint64_t)r * stride;
-    uint32_t k = 0;
-    if (lanes == 8) {
-      /* Byte loads: V8 runs them faster than 64-bit loads and shifts (3.2 vs 2.4 GB/s measured). */
-      for (; k + 8 <= n; k += 8) {
-        counts[0 * 256 + row[k]]++;
-        counts[1 * 256 + row[k + 1]]++;
-        counts[2 * 256 + row[k + 2]]++;
-        counts[3 * 256 + row[k + 3]]++;
-        counts[4 * 256 + row[k + 4]]++;
-        counts[5 * 256 + row[k + 5]]++;
-        counts[6 * 256 + row[k + 6]]++;
-        counts[7 * 256 + row[k + 7]]++;
-      }
-      for (; k < n; k++) counts[(k & 7) * 256 + row[k]]++;
-    } else {
-      for (; k < n; k++) counts[(k % lanes) * 256 + row[k]]++;
-    }
+    if (lanes == 8) count_run8(row, n, counts);
+    else
+      for (uint32_t k = 0; k < n; k++) counts[(k % lanes) * 256 + row[k]]++;
   }
 }
 
@@ -44,22 +47,7 @@ EXPORT(count_u8_tiles)
 void count_u8_tiles(const uint8_t* base, uint32_t rows, uint32_t n, uint32_t stride, uint32_t tiles, uint32_t* counts) {
   for (uint32_t r = 0; r < rows; r++) {
     const uint8_t* row = base + (uint64_t)r * stride;
-    for (uint32_t t = 0; t < tiles; t++) {
-      const uint8_t* p = row + (uint64_t)t * n;
-      uint32_t* c = counts + t * 2048;
-      uint32_t k = 0;
-      for (; k + 8 <= n; k += 8) {
-        c[0 * 256 + p[k]]++;
-        c[1 * 256 + p[k + 1]]++;
-        c[2 * 256 + p[k + 2]]++;
-        c[3 * 256 + p[k + 3]]++;
-        c[4 * 256 + p[k + 4]]++;
-        c[5 * 256 + p[k + 5]]++;
-        c[6 * 256 + p[k + 6]]++;
-        c[7 * 256 + p[k + 7]]++;
-      }
-      for (; k < n; k++) c[(k & 7) * 256 + p[k]]++;
-    }
+    for (uint32_t t = 0; t < tiles; t++) count_run8(row + (uint64_t)t * n, n, counts + t * 2048);
   }
 }
 
