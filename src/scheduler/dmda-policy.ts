@@ -93,13 +93,14 @@ export class DmdaPolicy implements SchedulingPolicy {
       reason = `steady: ~${fmt(bytes / rate + me.fixedSeconds)} of work; all lanes predicted to finish at +${fmt(finish - now)}`;
     } else {
       // Where only this device's own lanes are left in the balance (they run the same code at the
-      // same speed), a small share is taken whole: at most a target batch over twice the lanes
-      // (12.5 ms for two; the more lanes, the more the slowest of their last batches sets the
-      // end). Halving it again and again buys batches that each pay the fixed cost once more, and
-      // a model fitted from batches of similar sizes does not see that cost well: a CPU pool
-      // task's messages (0.4-0.6 ms here) made a 16 MiB job 6-7 batches on two threads instead
-      // of 2, 17-27% slower.
-      if (others.every((lane) => lane.device === deviceIndex) && share <= (view.targetBatchSeconds / (2 * (others.length + 1))) * rate) {
+      // same speed), a share is taken whole up to a target batch over half the lanes (50 ms for
+      // two threads, 100 ms for one lane, 6 ms for 16: the more lanes, the more the slowest of
+      // their last batches sets the end). Halving it again and again buys batches that each pay
+      // the fixed cost once more, and a model fitted from batches of similar sizes does not see
+      // that cost well. On a 2-core machine, 2 threads alone, alternated in one process, 8192²:
+      // a bar of a quarter of this (12.5 ms) made tile-stats u16 6 batches and 3.16 GB/s, this
+      // bar 2 batches and 3.56 GB/s (u8 3.01 -> 3.30, histogram f32 4.62 -> 5.06).
+      if (others.every((lane) => lane.device === deviceIndex) && share <= ((2 * view.targetBatchSeconds) / (others.length + 1)) * rate) {
         bytes = share;
         reason = `tail: this lane's share (${(share / bytesPerTile).toFixed(1)} tiles) of the work left, whole: the other lanes are this device's own; all lanes predicted to finish at +${fmt(finish - now)}`;
       } else {

@@ -106,13 +106,17 @@ describe('dmda batch sizes', () => {
     // Half the share, or 3 fixed costs' worth (23 tiles) where that is more.
     expect(beside).toMatchObject({ kind: 'run', count: 23 });
     expect(beside.reason).toContain('half');
-    // A share above a quarter of a target batch (12.5 ms) is still halved on one device.
-    const large = { ...view([cpu()], [2], 256, [0]), bytesPerTile: 256 * 1024 };
+    // A 33 ms share (128 tiles) is still under the bar for two lanes (a target batch, 50 ms): whole.
+    const medium = { ...view([cpu()], [2], 256, [0]), bytesPerTile: 256 * 1024 };
+    medium.devices[0]!.lanes.forEach((lane) => (lane.busy = false));
+    expect(new DmdaPolicy().decide(medium, 0, 0)).toMatchObject({ kind: 'run', count: 128 });
+    // A share just above it (384 tiles, 50.3 ms) is halved on one device.
+    const large = { ...view([cpu()], [2], 768, [0]), bytesPerTile: 256 * 1024 };
     large.devices[0]!.lanes.forEach((lane) => (lane.busy = false));
-    expect(new DmdaPolicy().decide(large, 0, 0)).toMatchObject({ kind: 'run', count: 64 });
-    // With 16 lanes the bar is a target batch over 32 (1.6 ms): a 4 ms share is halved, since the
-    // slowest of many last batches sets the end.
-    const many = { ...view([cpu()], [16], 512, [0]), bytesPerTile: 256 * 1024 };
+    expect(new DmdaPolicy().decide(large, 0, 0)).toMatchObject({ kind: 'run', count: 192 });
+    // With 16 lanes the bar is a target batch over 8 (6.25 ms): a 16.8 ms share is halved, since
+    // the slowest of many last batches sets the end.
+    const many = { ...view([cpu()], [16], 2048, [0]), bytesPerTile: 256 * 1024 };
     many.devices[0]!.lanes.forEach((lane) => (lane.busy = false));
     expect(new DmdaPolicy().decide(many, 0, 0).reason).toContain('half');
   });
