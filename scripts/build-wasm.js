@@ -1,6 +1,6 @@
 // Builds the WebAssembly SIMD kernels (kernels/wasm/c/*.c) into kernels/wasm/tilerun-kernels.wasm
 // (its own memory: rows are copied in) and kernels/wasm/tilerun-kernels-shared.wasm (the same code
-// over an imported shared memory, where Node's arrays of 1 MiB and more live: read in place),
+// over an imported shared memory, where Node's arrays of 4 MiB and more live: read in place),
 // with clang --target=wasm32 and lld (Debian packages `clang lld`, installed by
 // scripts/install-wasm-toolchain.sh). copy-assets.js then puts the module beside the compiled
 // loader in dist/. Without clang the CPU pool runs the plain TypeScript kernels: allowed on a

@@ -52,24 +52,38 @@ function u16Band(kernels: WasmKernels, view: ArrayView, band: TileBand, binning:
   const channels = view.channels;
   const bins = binning.bins;
   const slotCount = bins + 2;
-  // Per tile and channel: [sum, sum of squares, min, max] as u64, then two slot arrays.
-  const recordBytes = 32 + (bins > 0 ? 2 * slotCount * 4 : 0);
-  const records = band.members.map(() =>
-    Array.from({ length: channels }, () => {
-      const at = arena.alloc(recordBytes);
+  // Per tile and channel: [sum, sum of squares, min, max] as u64, then two slot arrays; one block, records side by side.
+  const recordBytes = Math.ceil((32 + (bins > 0 ? 2 * slotCount * 4 : 0)) / 16) * 16;
+  const first = arena.alloc(band.members.length * channels * recordBytes);
+  const records = band.members.map((_, i) =>
+    Array.from({ length: channels }, (_, c) => {
+      const at = first + (i * channels + c) * recordBytes;
       arena.u64(at, 4)[2] = 65535n;
       return at;
     }),
   );
+  // Read in place, one channel: the members of the first member's width (all but a narrower last
+  // one) go row by row across the band, so each array row is one sequential read (see countU8Band).
+  const width = band.members[0]!.tile.width;
+  let even = 0;
+  while (even < band.members.length && band.members[even]!.tile.width === width) even++;
+  const acrossRows = kernels.inPlace !== undefined && kernels.inPlace === view.memory && channels === 1 && even > 1;
+  const lanes = acrossRows ? arena.alloc(even * 64) : 0;
   forEachStagedChunk(kernels, view, band, (stage, rows, stride) => {
-    band.members.forEach(({ tile }, i) => {
+    let from = 0;
+    if (acrossRows) {
+      exports.stats_slots_u16_tiles(stage, rows, width, stride, even, bins > 0 ? table : 0, first, recordBytes, slotCount, lanes);
+      from = even;
+    }
+    for (let i = from; i < band.members.length; i++) {
+      const { tile } = band.members[i]!;
       for (let c = 0; c < channels; c++) {
         const base = stage + ((tile.x - band.x0) * channels + c) * 2;
         const at = records[i]![c]!;
         exports.stats_u16(base, rows, tile.width, stride, channels, at);
         if (bins > 0) exports.slots_u16(base, rows, tile.width, stride, channels, table, at + 32, slotCount);
       }
-    });
+    }
   });
   band.members.forEach(({ tile, index }, i) => {
     const result: ChannelStats[] = [];

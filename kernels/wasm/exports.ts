@@ -26,6 +26,18 @@ export interface WasmKernelExports {
   count_u8_tiles(base: number, rows: number, n: number, stride: number, tiles: number, counts: number): void;
   slots_u16(base: number, rows: number, n: number, stride: number, step: number, table: number, slots: number, slotCount: number): void;
   stats_u16(base: number, rows: number, n: number, stride: number, step: number, acc: number): void;
+  stats_slots_u16_tiles(
+    base: number,
+    rows: number,
+    n: number,
+    stride: number,
+    tiles: number,
+    table: number,
+    records: number,
+    recordBytes: number,
+    slotCount: number,
+    lanes: number,
+  ): void;
   stats_f32(
     base: number,
     rows: number,
@@ -72,4 +84,4 @@ export interface WasmKernelExports {
   ): void;
 }
 
-export const EXPORT_NAMES = ['count_u8', 'count_u8_tiles', 'slots_u16', 'stats_u16', 'stats_f32', 'downsample_row', 'widen_row', 'convolve_rows'] as const;
+export const EXPORT_NAMES = ['count_u8', 'count_u8_tiles', 'slots_u16', 'stats_u16', 'stats_slots_u16_tiles', 'stats_f32', 'downsample_row', 'widen_row', 'convolve_rows'] as const;

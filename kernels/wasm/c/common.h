@@ -35,4 +35,20 @@ static inline uint64_t load_u64(const void* p) {
   return v;
 }
 
+/*
+ * slots[table[v]] += 1 for n consecutive u16 elements, alternating between slots and
+ * slots + slot_count (two arrays halve the store-to-load chains on equal values; the caller adds them).
+ */
+static inline void u16_slots_run(const uint16_t* p, uint32_t n, const uint32_t* table, uint32_t* slots, uint32_t slot_count) {
+  uint32_t* slots_b = slots + slot_count;
+  uint32_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    slots[table[p[k]]]++;
+    slots_b[table[p[k + 1]]]++;
+    slots[table[p[k + 2]]]++;
+    slots_b[table[p[k + 3]]]++;
+  }
+  for (; k < n; k++) slots[table[p[k]]]++;
+}
+
 #endif

@@ -59,20 +59,10 @@ void count_u8_tiles(const uint8_t* base, uint32_t rows, uint32_t n, uint32_t str
 EXPORT(slots_u16)
 void slots_u16(const uint16_t* base, uint32_t rows, uint32_t n, uint32_t stride, uint32_t step, const uint32_t* table,
                uint32_t* slots, uint32_t slot_count) {
-  uint32_t* slots_b = slots + slot_count;
   for (uint32_t r = 0; r < rows; r++) {
     const uint16_t* row = base + (uint64_t)r * stride;
-    uint32_t k = 0;
-    if (step == 1) {
-      for (; k + 4 <= n; k += 4) {
-        slots[table[row[k]]]++;
-        slots_b[table[row[k + 1]]]++;
-        slots[table[row[k + 2]]]++;
-        slots_b[table[row[k + 3]]]++;
-      }
-      for (; k < n; k++) slots[table[row[k]]]++;
-    } else {
-      for (; k < n; k++) slots[table[row[(uint64_t)k * step]]]++;
-    }
+    if (step == 1) u16_slots_run(row, n, table, slots, slot_count);
+    else
+      for (uint32_t k = 0; k < n; k++) slots[table[row[(uint64_t)k * step]]]++;
   }
 }

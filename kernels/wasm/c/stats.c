@@ -9,56 +9,116 @@
 /* Longest run of u16 elements summed in u32 lanes: 2 x 65535 per lane and step, < 2^32. */
 #define U16_RUN 16384
 
+/* Vector state of a u16 moments pass: lane-wise min and max, and the squares' two u64x2 sums. */
+typedef struct {
+  v128_t vmin, vmax, sq0, sq1;
+} U16Lanes;
+
+static inline U16Lanes u16_lanes_start(const uint64_t* acc) {
+  U16Lanes l = {wasm_u16x8_splat((uint16_t)acc[2]), wasm_u16x8_splat((uint16_t)acc[3]), wasm_i64x2_splat(0), wasm_i64x2_splat(0)};
+  return l;
+}
+
+/* Moments of n consecutive elements into l (vector part) and acc (sum, sum of squares, min, max). */
+static inline void u16_moments_run(const uint16_t* p, uint32_t n, U16Lanes* l, uint64_t* acc) {
+  v128_t vmin = l->vmin, vmax = l->vmax, sq0 = l->sq0, sq1 = l->sq1;
+  uint64_t sum = acc[0], sumsq = acc[1];
+  uint32_t lo = (uint32_t)acc[2], hi = (uint32_t)acc[3];
+  uint32_t k = 0;
+  while (k + 8 <= n) {
+    uint32_t end = n - k > U16_RUN ? k + U16_RUN : n;
+    v128_t s = wasm_i32x4_splat(0);
+    for (; k + 8 <= end; k += 8) {
+      v128_t v = wasm_v128_load(p + k);
+      vmin = wasm_u16x8_min(vmin, v);
+      vmax = wasm_u16x8_max(vmax, v);
+      s = wasm_i32x4_add(s, wasm_u32x4_extadd_pairwise_u16x8(v));
+      v128_t l2 = wasm_u32x4_extmul_low_u16x8(v, v);
+      v128_t h2 = wasm_u32x4_extmul_high_u16x8(v, v);
+      sq0 = wasm_i64x2_add(sq0, wasm_u64x2_extend_low_u32x4(l2));
+      sq1 = wasm_i64x2_add(sq1, wasm_u64x2_extend_high_u32x4(l2));
+      sq0 = wasm_i64x2_add(sq0, wasm_u64x2_extend_low_u32x4(h2));
+      sq1 = wasm_i64x2_add(sq1, wasm_u64x2_extend_high_u32x4(h2));
+    }
+    sum += (uint64_t)wasm_u32x4_extract_lane(s, 0) + wasm_u32x4_extract_lane(s, 1) + wasm_u32x4_extract_lane(s, 2) +
+           wasm_u32x4_extract_lane(s, 3);
+  }
+  for (; k < n; k++) {
+    uint32_t v = p[k];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    sum += v;
+    sumsq += v * v; /* < 2^32: a 32-bit product (LLVM vectorises a 64-bit one into i64x2.mul, which V8 emulates) */
+  }
+  l->vmin = vmin;
+  l->vmax = vmax;
+  l->sq0 = sq0;
+  l->sq1 = sq1;
+  acc[0] = sum;
+  acc[1] = sumsq;
+  acc[2] = lo;
+  acc[3] = hi;
+}
+
+/* Folds the vector state into acc. */
+static inline void u16_lanes_finish(U16Lanes l, uint64_t* acc) {
+  uint32_t lo = (uint32_t)acc[2], hi = (uint32_t)acc[3];
+  for (int i = 0; i < 8; i++) {
+    uint32_t a = wasm_u16x8_extract_lane(l.vmin, 0), b = wasm_u16x8_extract_lane(l.vmax, 0);
+    if (a < lo) lo = a;
+    if (b > hi) hi = b;
+    l.vmin = wasm_i8x16_shuffle(l.vmin, l.vmin, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+    l.vmax = wasm_i8x16_shuffle(l.vmax, l.vmax, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+  }
+  v128_t sq = wasm_i64x2_add(l.sq0, l.sq1);
+  acc[1] += wasm_u64x2_extract_lane(sq, 0) + wasm_u64x2_extract_lane(sq, 1);
+  acc[2] = lo;
+  acc[3] = hi;
+}
+
 /* acc = [sum, sum of squares, min, max]; the caller sets min to 65535 and max to 0 first. */
 EXPORT(stats_u16)
 void stats_u16(const uint16_t* base, uint32_t rows, uint32_t n, uint32_t stride, uint32_t step, uint64_t* acc) {
-  uint64_t sum = acc[0], sumsq = acc[1];
-  uint32_t lo = (uint32_t)acc[2], hi = (uint32_t)acc[3];
-  v128_t vmin = wasm_u16x8_splat((uint16_t)lo), vmax = wasm_u16x8_splat((uint16_t)hi);
-  v128_t sq0 = wasm_i64x2_splat(0), sq1 = wasm_i64x2_splat(0);
+  U16Lanes l = u16_lanes_start(acc);
   for (uint32_t r = 0; r < rows; r++) {
     const uint16_t* row = base + (uint64_t)r * stride;
-    uint32_t k = 0;
     if (step == 1) {
-      while (k + 8 <= n) {
-        uint32_t end = n - k > U16_RUN ? k + U16_RUN : n;
-        v128_t s = wasm_i32x4_splat(0);
-        for (; k + 8 <= end; k += 8) {
-          v128_t v = wasm_v128_load(row + k);
-          vmin = wasm_u16x8_min(vmin, v);
-          vmax = wasm_u16x8_max(vmax, v);
-          s = wasm_i32x4_add(s, wasm_u32x4_extadd_pairwise_u16x8(v));
-          v128_t l = wasm_u32x4_extmul_low_u16x8(v, v);
-          v128_t h = wasm_u32x4_extmul_high_u16x8(v, v);
-          sq0 = wasm_i64x2_add(sq0, wasm_u64x2_extend_low_u32x4(l));
-          sq1 = wasm_i64x2_add(sq1, wasm_u64x2_extend_high_u32x4(l));
-          sq0 = wasm_i64x2_add(sq0, wasm_u64x2_extend_low_u32x4(h));
-          sq1 = wasm_i64x2_add(sq1, wasm_u64x2_extend_high_u32x4(h));
-        }
-        sum += (uint64_t)wasm_u32x4_extract_lane(s, 0) + wasm_u32x4_extract_lane(s, 1) + wasm_u32x4_extract_lane(s, 2) +
-               wasm_u32x4_extract_lane(s, 3);
-      }
+      u16_moments_run(row, n, &l, acc);
+      continue;
     }
-    for (; k < n; k++) {
+    for (uint32_t k = 0; k < n; k++) {
       uint32_t v = row[(uint64_t)k * step];
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-      sum += v;
-      sumsq += v * v; /* < 2^32: a 32-bit product (LLVM vectorises a 64-bit one into i64x2.mul, which V8 emulates) */
+      if (v < acc[2]) acc[2] = v;
+      if (v > acc[3]) acc[3] = v;
+      acc[0] += v;
+      acc[1] += v * v;
     }
   }
-  for (int i = 0; i < 8; i++) {
-    uint32_t a = wasm_u16x8_extract_lane(vmin, 0), b = wasm_u16x8_extract_lane(vmax, 0);
-    if (a < lo) lo = a;
-    if (b > hi) hi = b;
-    vmin = wasm_i8x16_shuffle(vmin, vmin, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
-    vmax = wasm_i8x16_shuffle(vmax, vmax, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+  u16_lanes_finish(l, acc);
+}
+
+/*
+ * stats_u16 and slots_u16 (step 1) for `tiles` side-by-side regions of n elements each, row by row
+ * across all of them: where rows are read in place from a large array (kernels/wasm/in-place.ts),
+ * each array row is then one sequential read rather than a short run per tile a page apart (see
+ * count_u8_tiles), and the slots pass reads the row from L1 right after the moments. Region t's
+ * record is at records + t * record_bytes: [sum, sum of squares, min, max] as u64 (stats_u16's
+ * acc), then, with a table, two slot arrays of slot_count (slots_u16's). `lanes` is scratch for
+ * `tiles` U16Lanes (64 bytes each), 16-byte aligned.
+ */
+EXPORT(stats_slots_u16_tiles)
+void stats_slots_u16_tiles(const uint16_t* base, uint32_t rows, uint32_t n, uint32_t stride, uint32_t tiles, const uint32_t* table,
+                           uint8_t* records, uint32_t record_bytes, uint32_t slot_count, U16Lanes* lanes) {
+  for (uint32_t t = 0; t < tiles; t++) lanes[t] = u16_lanes_start((const uint64_t*)(records + (uint64_t)t * record_bytes));
+  for (uint32_t r = 0; r < rows; r++) {
+    const uint16_t* row = base + (uint64_t)r * stride;
+    for (uint32_t t = 0; t < tiles; t++) {
+      uint64_t* acc = (uint64_t*)(records + (uint64_t)t * record_bytes);
+      u16_moments_run(row + (uint64_t)t * n, n, &lanes[t], acc);
+      if (table) u16_slots_run(row + (uint64_t)t * n, n, table, (uint32_t*)(acc + 4), slot_count);
+    }
   }
-  v128_t sq = wasm_i64x2_add(sq0, sq1);
-  acc[0] = sum;
-  acc[1] = sumsq + wasm_u64x2_extract_lane(sq, 0) + wasm_u64x2_extract_lane(sq, 1);
-  acc[2] = lo;
-  acc[3] = hi;
+  for (uint32_t t = 0; t < tiles; t++) u16_lanes_finish(lanes[t], (uint64_t*)(records + (uint64_t)t * record_bytes));
 }
 
 /*
