@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import type { PageBundle } from './bundle.js';
 
 /** A batch's data while the page works on it: its input rows, and the results it posts back. */
@@ -37,6 +37,8 @@ export class PageServer {
   ) {}
 
   async listen(): Promise<void> {
+    // ws is imported here, not at start-up (~80 ms): only browser runs serve pages.
+    const { WebSocketServer } = await import('ws');
     const server = createServer((request, response) => this.handle(request, response));
     this.server = server;
     const sockets = new WebSocketServer({ noServer: true, maxPayload: 2 ** 31 - 1 });

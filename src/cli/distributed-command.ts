@@ -3,8 +3,6 @@ import { DEVICE_CHOICES, openDevices, parseDeviceSelection } from '../devices/se
 import { checkRedisUrl } from '../distributed/connection.js';
 import type { DistributedOptions } from '../distributed/coordinator.js';
 import { KernelShelf } from '../distributed/kernel-names.js';
-import { clusterStatus, formatStatus } from '../distributed/status.js';
-import { startWorker } from '../distributed/worker.js';
 import { toJson } from '../io/json.js';
 import { parsePositiveInteger } from './options.js';
 
@@ -66,6 +64,8 @@ export function addDistributedCommands(program: Command): void {
       for (const note of opened.notes) log(note);
       let worker;
       try {
+        // The distributed modules load BullMQ and ioredis (~270 ms): imported by the commands that use them, not at start-up.
+        const { startWorker } = await import('../distributed/worker.js');
         worker = await startWorker({ url: flags.redis, devices: opened.devices, shelf, concurrency, lockMs: lockSeconds * 1000, log });
       } catch (error) {
         await Promise.allSettled(opened.devices.map((device) => device.close()));
@@ -88,6 +88,7 @@ export function addDistributedCommands(program: Command): void {
     .requiredOption('--redis <url>', 'the Redis to ask')
     .option('--json', 'print as JSON')
     .action(async (flags: { redis: string; json?: boolean }) => {
+      const { clusterStatus, formatStatus } = await import('../distributed/status.js');
       const status = await clusterStatus(checkRedisUrl(flags.redis));
       process.stdout.write((flags.json ? toJson(status) : formatStatus(status)) + '\n');
     });

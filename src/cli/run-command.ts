@@ -17,7 +17,7 @@ import { checkDistinctPaths, checkOutputPath } from './output-path.js';
 import { parsePositiveInteger } from './options.js';
 import { parseScheduleFlags, reportingFailures, reportSchedule, type ScheduleChoices, type ScheduleFlags } from './schedule-flags.js';
 import { blameModule, checkOutputShape, type RunResult } from '../run.js';
-import { runDistributed, type DistributedOptions } from '../distributed/coordinator.js';
+import type { DistributedOptions } from '../distributed/coordinator.js';
 import { parseRemoteFlags, type RemoteFlags } from './distributed-command.js';
 import { withRuntime, type RuntimeFlags } from './runtime-flags.js';
 import { formatBytes } from './format.js';
@@ -174,11 +174,15 @@ export async function runCommand(first: string, second: string | undefined, flag
     run = await reportingFailures(
       () =>
         options.remote
-          ? loadWhole(input.source).then(async (view) => ({
-              result: await runDistributed(options.kernel, view, options.params, { ...options.remote!, ...(options.tile === undefined ? {} : { tile: options.tile }) }),
-              written: false,
-              streamed: false,
-            }))
+          ? loadWhole(input.source).then(async (view) => {
+              // BullMQ and ioredis load with the coordinator (~270 ms): only here, not at start-up.
+              const { runDistributed } = await import('../distributed/coordinator.js');
+              return {
+                result: await runDistributed(options.kernel, view, options.params, { ...options.remote!, ...(options.tile === undefined ? {} : { tile: options.tile }) }),
+                written: false,
+                streamed: false,
+              };
+            })
           : runOnInput(
           options.kernel,
           input,

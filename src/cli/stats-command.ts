@@ -7,7 +7,7 @@ import { parseDeviceSelection, type DeviceSelection } from '../devices/select.js
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { toJson } from '../io/json.js';
 import { runKernel, type RunResult } from '../run.js';
-import { runDistributed, type DistributedOptions } from '../distributed/coordinator.js';
+import type { DistributedOptions } from '../distributed/coordinator.js';
 import { loadWhole, type OpenedInput } from '../io/row-source.js';
 import { runOnInput } from './input-run.js';
 import { withRuntime, type RuntimeFlags } from './runtime-flags.js';
@@ -81,6 +81,8 @@ export async function runStats(
         if (options.remote) {
           // Workers read the input themselves; the coordinator holds it whole for parameter checks and a first pass.
           const view = 'buffer' in data ? data : await loadWhole(data.input.source);
+          // BullMQ and ioredis load with the coordinator (~270 ms): only here, not at start-up.
+          const { runDistributed } = await import('../distributed/coordinator.js');
           return runDistributed<TileStatsParams, TileStatsPartial>(getKernel('tile-stats'), view, params, { ...options.remote, ...(options.tile === undefined ? {} : { tile: options.tile }) });
         }
         const runOptions = {

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import * as dicomModule from 'dicom-parser';
+import type * as dicomModule from 'dicom-parser';
 import type { DType } from '../array/dtype.js';
 import { InputError } from '../errors.js';
 import { RawFileSource } from './raw-source.js';
@@ -34,8 +34,14 @@ export const DICOM_ACCEPTED = `DICOM Part 10 files in ${Object.entries(UNCOMPRES
 
 const PIXEL_DATA = 'x7fe00010';
 
-// dicom-parser is CommonJS: under Node's ESM its functions sit on the default export, which its types do not declare.
-const dicomParser = (dicomModule as unknown as { default?: typeof dicomModule }).default ?? dicomModule;
+/**
+ * dicom-parser, imported on first use (most runs read no DICOM). It is CommonJS: under Node's ESM
+ * its functions sit on the default export, which its types do not declare.
+ */
+async function loadDicomParser(): Promise<typeof dicomModule> {
+  const module = (await import('dicom-parser')) as unknown as typeof dicomModule & { default?: typeof dicomModule };
+  return module.default ?? module;
+}
 type DataSet = dicomModule.DataSet;
 
 export interface DicomFrames {
@@ -50,6 +56,7 @@ export interface DicomFrames {
  * multi-GiB multi-frame file is never read whole; the pixel data is then read band by band.
  */
 async function readHeader(path: string): Promise<{ dataSet: DataSet; fileSize: number }> {
+  const dicomParser = await loadDicomParser();
   const handle = await open(path, 'r');
   try {
     const fileSize = (await handle.stat()).size;

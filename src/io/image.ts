@@ -1,11 +1,19 @@
-import sharp from 'sharp';
-import type { Metadata, OutputInfo } from 'sharp';
+import type { Metadata, OutputInfo, Sharp, SharpInput, SharpOptions } from 'sharp';
 import { allocateArray, byteLength, type ArrayView } from '../array/array-view.js';
 import type { DType } from '../array/dtype.js';
 import { InputError } from '../errors.js';
 
 /** libvips band formats tilerun reads, and the dtype each becomes. */
 const DEPTHS: Record<string, DType> = { uchar: 'u8', ushort: 'u16', float: 'f32' };
+
+/**
+ * sharp (libvips), loaded on first use: importing it takes ~150 ms, which every command would
+ * otherwise pay at start-up, and most runs decode or encode no image.
+ */
+export async function sharpImage(input: SharpInput, options: SharpOptions): Promise<Sharp> {
+  const sharp = (await import('sharp')).default;
+  return sharp(input, options);
+}
 
 export const IMAGE_ACCEPTED = 'PNG, JPEG or TIFF with 8-bit, 16-bit or 32-bit float samples and 1 to 4 channels';
 
@@ -16,7 +24,7 @@ export const IMAGE_ACCEPTED = 'PNG, JPEG or TIFF with 8-bit, 16-bit or 32-bit fl
 export async function readImage(bytes: Uint8Array, path: string): Promise<ArrayView> {
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    metadata = await (await sharpImage(bytes, { limitInputPixels: false })).metadata();
   } catch (error) {
     throw new InputError(path, `cannot decode image (${messageOf(error)}): accepted are ${IMAGE_ACCEPTED}`);
   }
@@ -58,7 +66,7 @@ async function decodeRaw(bytes: Uint8Array, dtype: DType, metadata: Metadata): P
   const channels = metadata.channels ?? 0;
   const depth = metadata.depth as 'uchar' | 'ushort' | 'float';
   const gray = channels <= 2;
-  const image = sharp(bytes, { limitInputPixels: false });
+  const image = await sharpImage(bytes, { limitInputPixels: false });
   if (dtype === 'u8' && channels === 2) {
     const rgba = await image.ensureAlpha().raw({ depth }).toBuffer({ resolveWithObject: true });
     if (rgba.info.channels !== 4) return rgba;

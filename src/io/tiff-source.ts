@@ -1,4 +1,4 @@
-import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
+import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
 import type { DType } from '../array/dtype.js';
 import { InputError } from '../errors.js';
 import { rowBytesOf, type RowSource } from './row-source.js';
@@ -86,6 +86,8 @@ export interface TiffPages {
 export async function openTiff(path: string): Promise<TiffPages> {
   let tiff: GeoTIFF;
   try {
+    // geotiff is imported on first use (~90 ms): most runs read no TIFF.
+    const { fromFile } = await import('geotiff');
     tiff = await fromFile(path);
   } catch (error) {
     throw new InputError(path, `cannot read TIFF (${error instanceof Error ? error.message : String(error)}): accepted are ${TIFF_ACCEPTED}`);
