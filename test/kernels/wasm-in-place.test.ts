@@ -5,10 +5,12 @@
  * copying path where a call needs more scratch than a slot has, or no slot is free; and plain
  * SharedArrayBuffers where in-place is switched off.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { getKernel } from '../../kernels/index.js';
 import { setCpuImpl } from '../../kernels/wasm/choice.js';
-import { inPlaceStats, MIN_WASM_ARRAY_BYTES } from '../../kernels/wasm/in-place.js';
+import { inPlaceStats, mallocHugePages, MIN_WASM_ARRAY_BYTES } from '../../kernels/wasm/in-place.js';
 import { allocateArray, elementsOf, type ArrayView } from '../../src/array/array-view.js';
 import type { DType } from '../../src/array/dtype.js';
 import { CpuPoolDevice } from '../../src/devices/cpu-pool.js';
@@ -147,5 +149,41 @@ describe('arrays in a shared WebAssembly memory', () => {
         else expect(result.partials).toEqual(expected);
       });
     }
+  });
+});
+
+describe('where malloc gives huge pages', () => {
+  it('reads the last glibc.malloc.hugetlb setting of GLIBC_TUNABLES and the kernel\'s THP mode', () => {
+    const madvise = () => 'always [madvise] never\n';
+    expect(mallocHugePages('glibc.malloc.hugetlb=1', madvise)).toBe(true);
+    expect(mallocHugePages('glibc.malloc.hugetlb=1:', madvise)).toBe(true);
+    expect(mallocHugePages('glibc.malloc.check=0:glibc.malloc.hugetlb=2', madvise)).toBe(true);
+    expect(mallocHugePages('glibc.malloc.hugetlb=1', () => '[always] madvise never')).toBe(true);
+    expect(mallocHugePages('glibc.malloc.hugetlb=1:glibc.malloc.hugetlb=0', madvise)).toBe(false);
+    expect(mallocHugePages('glibc.malloc.hugetlb=0', madvise)).toBe(false);
+    expect(mallocHugePages('xglibc.malloc.hugetlb=1', madvise)).toBe(false);
+    expect(mallocHugePages(undefined, madvise)).toBe(false);
+    expect(mallocHugePages('glibc.malloc.hugetlb=1', () => 'always madvise [never]')).toBe(false);
+    expect(mallocHugePages('glibc.malloc.hugetlb=1', () => null)).toBe(false);
+  });
+
+  it('a process started with the launcher\'s setting keeps large arrays in plain SharedArrayBuffers, unless TILERUN_WASM_ARRAYS=1', () => {
+    // A child process: the setting is read once per process (and glibc reads it only at start).
+    const module = new URL('../../dist/src/array/array-view.js', import.meta.url).href;
+    const where = (env: Record<string, string>): string =>
+      execFileSync(process.execPath, ['--input-type=module', '-e', `const { allocateArray } = await import(${JSON.stringify(module)}); const v = allocateArray('u8', 4096, 4096); process.stdout.write(v.memory ? 'wasm' : 'sab');`], {
+        env: { ...process.env, TILERUN_WASM_ARRAYS: '', ...env },
+        encoding: 'utf8',
+      });
+    let mode: string | null = null;
+    try {
+      mode = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
+    } catch {
+      // no THP on this kernel: the setting changes nothing
+    }
+    const huge = mode !== null && /\[(always|madvise)\]/.test(mode);
+    expect(where({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1:' })).toBe(huge ? 'sab' : 'wasm');
+    expect(where({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1:', TILERUN_WASM_ARRAYS: '1' })).toBe('wasm');
+    expect(where({ GLIBC_TUNABLES: '' })).toBe('wasm');
   });
 });
