@@ -92,17 +92,19 @@ export class DmdaPolicy implements SchedulingPolicy {
       bytes = target;
       reason = `steady: ~${fmt(bytes / rate + me.fixedSeconds)} of work; all lanes predicted to finish at +${fmt(finish - now)}`;
     } else {
-      // Where only this device's own lanes are left in the balance (they run the same code at the
-      // same speed), a share is taken whole up to a target batch over half the lanes (50 ms for
-      // two threads, 100 ms for one lane, 6 ms for 16: the more lanes, the more the slowest of
-      // their last batches sets the end). Halving it again and again buys batches that each pay
-      // the fixed cost once more, and a model fitted from batches of similar sizes does not see
-      // that cost well. On a 2-core machine, 2 threads alone, alternated in one process, 8192²:
-      // a bar of a quarter of this (12.5 ms) made tile-stats u16 6 batches and 3.16 GB/s, this
-      // bar 2 batches and 3.56 GB/s (u8 3.01 -> 3.30, histogram f32 4.62 -> 5.06).
-      if (others.every((lane) => lane.device === deviceIndex) && share <= ((2 * view.targetBatchSeconds) / (others.length + 1)) * rate) {
+      // Where this device is alone (every other device gone: retired or lost; one still
+      // calibrating must find work to calibrate, or fail, on), its lanes run the same code at the
+      // same speed, and a share is taken whole up to a target batch over half the lanes (50 ms
+      // for two threads, 100 ms for one lane, 6 ms for 16: the more lanes, the more the slowest
+      // of their last batches sets the end). Halving it again and again buys batches that each
+      // pay the fixed cost once more, and a model fitted from batches of similar sizes does not
+      // see that cost well. On a 2-core machine, 2 threads alone, alternated in one process,
+      // 8192²: a bar of a quarter of this (12.5 ms) made tile-stats u16 6 batches and 3.16 GB/s,
+      // this bar 2 batches and 3.56 GB/s (u8 3.01 -> 3.30, histogram f32 4.62 -> 5.06).
+      const alone = devices.every((state) => state.index === deviceIndex || !state.alive);
+      if (alone && share <= ((2 * view.targetBatchSeconds) / (others.length + 1)) * rate) {
         bytes = share;
-        reason = `tail: this lane's share (${(share / bytesPerTile).toFixed(1)} tiles) of the work left, whole: the other lanes are this device's own; all lanes predicted to finish at +${fmt(finish - now)}`;
+        reason = `tail: this lane's share (${(share / bytesPerTile).toFixed(1)} tiles) of the work left, whole: this device is alone; all lanes predicted to finish at +${fmt(finish - now)}`;
       } else {
         bytes = Math.max(share / 2, Math.min(share, TAIL_AMORTISE * me.fixedSeconds * rate));
         reason = `tail: half of this lane's share (${(share / bytesPerTile).toFixed(1)} tiles) of the work left; all lanes predicted to finish at +${fmt(finish - now)}`;

@@ -114,6 +114,14 @@ describe('dmda batch sizes', () => {
     const large = { ...view([cpu()], [2], 768, [0]), bytesPerTile: 256 * 1024 };
     large.devices[0]!.lanes.forEach((lane) => (lane.busy = false));
     expect(new DmdaPolicy().decide(large, 0, 0)).toMatchObject({ kind: 'run', count: 192 });
+    // A second device still calibrating (alive, no model yet) is not in the balance, but the
+    // device is not alone: it must leave that device work to calibrate (or fail) on, so halved.
+    const probing = { ...view([cpu(), new PerfModel()], [2, 1], 64, [0, 0]), bytesPerTile: 256 * 1024 };
+    probing.devices.forEach((device) => device.lanes.forEach((lane) => (lane.busy = false)));
+    expect(new DmdaPolicy().decide(probing, 0, 0).reason).toContain('half');
+    // Once that device is retired, this one is alone: whole again.
+    probing.devices[1]!.alive = false;
+    expect(new DmdaPolicy().decide(probing, 0, 0)).toMatchObject({ kind: 'run', count: 32 });
     // With 16 lanes the bar is a target batch over 8 (6.25 ms): a 16.8 ms share is halved, since
     // the slowest of many last batches sets the end.
     const many = { ...view([cpu()], [16], 2048, [0]), bytesPerTile: 256 * 1024 };
