@@ -1,8 +1,11 @@
-#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.hugetlb=1:${GLIBC_TUNABLES} node
-// The line above asks glibc's malloc for transparent huge pages (where the kernel's THP mode is
-// `madvise` or `always`; elsewhere the setting is ignored), keeping any GLIBC_TUNABLES of the
-// user's after it: large arrays are then backed by 2 MiB pages, and a fresh array's first touch
-// costs 10x less on VMs like this project's (kernels/wasm/in-place.ts, allocateWasmArray).
+#!/bin/sh
+":" //; GLIBC_TUNABLES="glibc.malloc.hugetlb=1:${GLIBC_TUNABLES}" exec node "$0" "$@"
+// The two lines above are read by sh, then by Node (to which line 2 is a string and a comment):
+// sh starts Node on this file with glibc's malloc asked for transparent huge pages (where the
+// kernel's THP mode is `madvise` or `always`; elsewhere, and outside glibc, the setting is
+// ignored), keeping any GLIBC_TUNABLES of the user's after it. Large arrays are then backed by
+// 2 MiB pages, and a fresh array's first touch costs 10x less on VMs like this project's
+// (kernels/wasm/in-place.ts, allocateWasmArray). Plain sh, not `env -S`, which BusyBox lacks.
 // Thin launcher: the CLI lives in the compiled sources (npm install builds them).
 import { main } from '../dist/src/cli/main.js';
 
