@@ -1,4 +1,4 @@
-import type { Metadata, OutputInfo, Sharp, SharpInput, SharpOptions } from 'sharp';
+import type { Metadata, OutputInfo } from 'sharp';
 import { allocateArray, byteLength, type ArrayView } from '../array/array-view.js';
 import type { DType } from '../array/dtype.js';
 import { InputError } from '../errors.js';
@@ -10,10 +10,11 @@ const DEPTHS: Record<string, DType> = { uchar: 'u8', ushort: 'u16', float: 'f32'
  * sharp (libvips), loaded on first use: importing it takes ~150 ms, which every command would
  * otherwise pay at start-up, and most runs decode or encode no image.
  */
-export async function sharpImage(input: SharpInput, options: SharpOptions): Promise<Sharp> {
-  const sharp = (await import('sharp')).default;
-  return sharp(input, options);
+export async function loadSharp() {
+  return (await import('sharp')).default;
 }
+
+type SharpConstructor = Awaited<ReturnType<typeof loadSharp>>;
 
 export const IMAGE_ACCEPTED = 'PNG, JPEG or TIFF with 8-bit, 16-bit or 32-bit float samples and 1 to 4 channels';
 
@@ -22,9 +23,10 @@ export const IMAGE_ACCEPTED = 'PNG, JPEG or TIFF with 8-bit, 16-bit or 32-bit fl
  * (gray, gray+alpha, RGB, RGBA): 16-bit stays 16-bit, nothing is converted to sRGB.
  */
 export async function readImage(bytes: Uint8Array, path: string): Promise<ArrayView> {
+  const sharp = await loadSharp();
   let metadata: Metadata;
   try {
-    metadata = await (await sharpImage(bytes, { limitInputPixels: false })).metadata();
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw new InputError(path, `cannot decode image (${messageOf(error)}): accepted are ${IMAGE_ACCEPTED}`);
   }
@@ -38,7 +40,7 @@ export async function readImage(bytes: Uint8Array, path: string): Promise<ArrayV
   }
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await decodeRaw(bytes, dtype, metadata);
+    decoded = await decodeRaw(sharp, bytes, dtype, metadata);
   } catch (error) {
     throw new InputError(path, `cannot decode image (${messageOf(error)})`);
   }
@@ -62,11 +64,11 @@ export async function readImage(bytes: Uint8Array, path: string): Promise<ArrayV
  * b-w. 8-bit gray+alpha is the exception: b-w drops the alpha, so it is decoded as RGBA (gray
  * replicated) and channels 0 and 3 are kept.
  */
-async function decodeRaw(bytes: Uint8Array, dtype: DType, metadata: Metadata): Promise<{ data: Buffer; info: OutputInfo }> {
+async function decodeRaw(sharp: SharpConstructor, bytes: Uint8Array, dtype: DType, metadata: Metadata): Promise<{ data: Buffer; info: OutputInfo }> {
   const channels = metadata.channels ?? 0;
   const depth = metadata.depth as 'uchar' | 'ushort' | 'float';
   const gray = channels <= 2;
-  const image = await sharpImage(bytes, { limitInputPixels: false });
+  const image = sharp(bytes, { limitInputPixels: false });
   if (dtype === 'u8' && channels === 2) {
     const rgba = await image.ensureAlpha().raw({ depth }).toBuffer({ resolveWithObject: true });
     if (rgba.info.channels !== 4) return rgba;

@@ -84,10 +84,10 @@ export interface TiffPages {
 
 /** Opens a TIFF (or BigTIFF) and checks every page, reading headers only. */
 export async function openTiff(path: string): Promise<TiffPages> {
+  // geotiff is imported on first use (~90 ms): most runs read no TIFF.
+  const { fromFile } = await import('geotiff');
   let tiff: GeoTIFF;
   try {
-    // geotiff is imported on first use (~90 ms): most runs read no TIFF.
-    const { fromFile } = await import('geotiff');
     tiff = await fromFile(path);
   } catch (error) {
     throw new InputError(path, `cannot read TIFF (${error instanceof Error ? error.message : String(error)}): accepted are ${TIFF_ACCEPTED}`);

@@ -4,7 +4,7 @@ import type { DType } from '../array/dtype.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { encodeFloatTiff, MAX_CLASSIC_TIFF_BYTES } from './float-tiff.js';
-import { sharpImage } from './image.js';
+import { loadSharp } from './image.js';
 import { encodeNpy } from './npy.js';
 
 /** Output formats for arrays, and the dtypes each holds. */
@@ -51,12 +51,11 @@ export async function encodeArray(path: string, view: ArrayView): Promise<Uint8A
   const gray = view.channels <= 2;
   // Name the colour space, or libvips writes 8-bit sRGB whatever the samples were.
   const colourspace = view.dtype === 'u16' ? (gray ? 'grey16' : 'rgb16') : gray ? 'b-w' : 'srgb';
-  const image = (
-    await sharpImage(samples, {
-      raw: { width: view.width, height: view.height, channels: view.channels as 1 | 2 | 3 | 4 },
-      limitInputPixels: false,
-    })
-  )
+  const sharp = await loadSharp();
+  const image = sharp(samples, {
+    raw: { width: view.width, height: view.height, channels: view.channels as 1 | 2 | 3 | 4 },
+    limitInputPixels: false,
+  })
     .pipelineColourspace(colourspace)
     .toColourspace(colourspace);
   if (extension === '.png') return image.png({ compressionLevel: 6 }).toBuffer();
